@@ -1,0 +1,54 @@
+# The project's commands.  A fresh machine needs only Python 3.9+ with venv: every target sets itself up.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.requirements-installed
+EXT_LINK := build/dev/batchtroubleshoot
+AZ := scripts/az
+
+.PHONY: venv dev demo test lint typecheck unit wheel bench fake-workspace clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements-dev.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+# The extension, loaded straight from this checkout by the venv's az (no copy, edits take effect at once).
+dev: venv $(EXT_LINK)
+
+$(EXT_LINK): setup.py azext_batchtroubleshoot/_version.py
+	$(BIN)/python setup.py --quiet egg_info
+	@mkdir -p build/dev && ln -sfn ../.. $(EXT_LINK)
+
+demo: dev
+	@echo "+ scripts/az ml batch-troubleshoot diagnose --log-dir samples/init-missing-module"
+	@$(AZ) ml batch-troubleshoot diagnose --log-dir samples/init-missing-module
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: venv
+	$(BIN)/mypy
+
+unit: dev
+	$(BIN)/python -m pytest -q
+
+test: dev lint typecheck unit
+
+wheel: venv
+	rm -rf dist
+	$(BIN)/python -m pip wheel --quiet --no-deps -w dist .
+	@ls dist/*.whl
+
+bench: dev
+	$(BIN)/python bench/run.py
+
+fake-workspace: dev
+	$(BIN)/python -m tests.fake_aml
+
+clean:
+	rm -rf build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .azure-config

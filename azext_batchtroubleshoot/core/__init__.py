@@ -1,0 +1,1 @@
+"""Pure, typed analysis core: never imports azure or knack."""

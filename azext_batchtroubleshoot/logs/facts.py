@@ -1,0 +1,213 @@
+"""Everything the rules may look at, gathered in one pass over the tree: ``JobFacts``.
+
+Rules never open files; they read these facts.  The facts are built once per analysis: every text file is scanned
+for the union of the rules' trigger strings, and the structured files (progress logs, CSV reports, resource
+monitor) are parsed into aggregates.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+from ..core.models import JobInfo, SkippedFile
+from .layout import TEXT_KINDS, FileKind, LogFile, LogTree
+from .matcher import Matcher, build_matcher
+from .progress import Master, Overview, parse_master, parse_overview
+from .scan import TRACEBACK_TRIGGER, FileScan, Hit, Traceback, scan_file, scan_handle
+from .tables import (
+    MiniBatchReport,
+    NodePerf,
+    parse_disk_usage,
+    parse_minibatch_reports,
+    parse_node_usage,
+    parse_process_usage,
+)
+
+# Files larger than this are scanned in worker processes when there is more than one core.
+SERVICE_ERROR_PATH = "(service) job error"
+PARALLEL_THRESHOLD_BYTES = 64 * 1024 * 1024
+_SETTING = re.compile(r"--([a-z_]+)[ =]+['\"]?([^\s'\",\]]+)")
+SETTING_TRIGGERS = (
+    "--mini_batch_size",
+    "--run_invocation_timeout",
+    "--process_count_per_node",
+    "--resource_monitor_interval",
+    "--error_threshold",
+    "--run_max_try",
+    "--node_count",
+)
+
+
+@dataclass
+class JobFacts:
+    tree: LogTree
+    job: JobInfo
+    hits_by_trigger: dict[str, list[Hit]] = field(default_factory=lambda: defaultdict(list))
+    hit_totals: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    tracebacks: list[Traceback] = field(default_factory=list)
+    traceback_total: int = 0
+    overview: Overview = field(default_factory=Overview)
+    master: Master = field(default_factory=Master)
+    minibatches: MiniBatchReport = field(default_factory=MiniBatchReport)
+    perf: dict[str, NodePerf] = field(default_factory=dict)
+    settings: dict[str, str] = field(default_factory=dict)
+    file_scans: dict[str, FileScan] = field(default_factory=dict)
+    skipped: list[SkippedFile] = field(default_factory=list)
+    files_read: int = 0
+    bytes_read: int = 0
+    latest_timestamp: str | None = None
+    earliest_timestamp: str | None = None
+    # Lines that the specific rules already explain (filled by the engine before the late rules run).
+    claimed: set[tuple[str, int]] = field(default_factory=set)
+
+    def hits(self, *triggers: str, kinds: Iterable[FileKind] | None = None) -> list[Hit]:
+        wanted = frozenset(kinds) if kinds is not None else None
+        found: list[Hit] = []
+        for trigger in triggers:
+            for hit in self.hits_by_trigger.get(trigger, ()):
+                if wanted is None or hit.file.kind in wanted:
+                    found.append(hit)
+        return found
+
+    def count(self, *triggers: str) -> int:
+        return sum(self.hit_totals.get(trigger, 0) for trigger in triggers)
+
+    def files(self, *kinds: FileKind) -> list[LogFile]:
+        return self.tree.of_kind(*kinds)
+
+    def has(self, *kinds: FileKind) -> bool:
+        wanted = set(kinds)
+        return any(f.kind in wanted for f in self.tree.files)
+
+    def traceback_for(self, hit: Hit) -> Traceback | None:
+        """The traceback whose span covers ``hit`` (same file, between its first and exception lines)."""
+        for traceback in self.tracebacks:
+            if traceback.file.path == hit.file.path and traceback.line <= hit.line <= traceback.exception_line:
+                return traceback
+        return None
+
+    @property
+    def nodes(self) -> list[str]:
+        return sorted({f.node for f in self.tree.files if f.node and f.kind != FileKind.STD_LOG})
+
+    @property
+    def processes(self) -> list[tuple[str, str]]:
+        worker_kinds = (FileKind.WORKER_LOG, FileKind.USER_STDOUT, FileKind.USER_ERROR_TRACE, FileKind.ENTRY_SCRIPT_LOG)
+        return sorted(
+            {(f.node or "", f.process) for f in self.tree.files if f.process and f.kind in worker_kinds}
+            - {(n, p) for n, p in [("", "_main")]}
+        )
+
+
+def collect(tree: LogTree, triggers: Sequence[str], job: JobInfo | None = None, workers: int = 1) -> JobFacts:
+    """Scan and parse the whole tree into ``JobFacts``."""
+    facts = JobFacts(tree=tree, job=job or JobInfo())
+    facts.skipped.extend(tree.skipped)
+    all_triggers = tuple(dict.fromkeys([TRACEBACK_TRIGGER, *triggers, *SETTING_TRIGGERS]))
+    matcher = build_matcher(all_triggers)
+    text_files = [f for f in tree.files if f.kind in TEXT_KINDS]
+    for scan in _scan_all(text_files, matcher, all_triggers, workers):
+        _absorb(facts, scan)
+    if facts.job.error:
+        _absorb(facts, _scan_service_error(facts.job.error, matcher))
+    _parse_structured(facts)
+    _collect_settings(facts)
+    facts.tracebacks.sort(key=lambda t: (t.timestamp or "9999", t.file.path, t.line))
+    return facts
+
+
+def _scan_all(files: list[LogFile], matcher: Matcher, triggers: Sequence[str], workers: int) -> Iterable[FileScan]:
+    big = [f for f in files if f.size >= PARALLEL_THRESHOLD_BYTES]
+    if workers > 1 and len(big) > 1:
+        small = [f for f in files if f.size < PARALLEL_THRESHOLD_BYTES]
+        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(tuple(triggers),)) as pool:
+            futures = [pool.submit(_scan_in_worker, f) for f in big]
+            for log_file in small:
+                yield scan_file(log_file, matcher)
+            for future in futures:
+                yield future.result()
+        return
+    for log_file in files:
+        yield scan_file(log_file, matcher)
+
+
+_WORKER_MATCHER: Matcher | None = None
+
+
+def _init_worker(triggers: tuple[str, ...]) -> None:
+    global _WORKER_MATCHER  # noqa: PLW0603 - one matcher per worker process, built once
+    _WORKER_MATCHER = build_matcher(triggers)
+
+
+def _scan_in_worker(log_file: LogFile) -> FileScan:
+    assert _WORKER_MATCHER is not None
+    return scan_file(log_file, _WORKER_MATCHER)
+
+
+def _scan_service_error(message: str, matcher: Matcher) -> FileScan:
+    # The service's error message is scanned like a file so that every rule sees it the same way.
+    data = message.encode("utf-8", "replace")
+    virtual = LogFile(SERVICE_ERROR_PATH, "", FileKind.SERVICE, len(data))
+    return scan_handle(io.BytesIO(data), virtual, matcher, collect_timestamps=False)
+
+
+def _absorb(facts: JobFacts, scan: FileScan) -> None:
+    if scan.skipped_reason:
+        facts.skipped.append(SkippedFile(scan.file.path, scan.skipped_reason))
+        return
+    if scan.file.kind != FileKind.SERVICE:
+        facts.files_read += 1
+        facts.bytes_read += scan.bytes_read
+    facts.file_scans[scan.file.path] = scan
+    for hit in scan.hits:
+        facts.hits_by_trigger[hit.trigger].append(hit)
+    for trigger, count in scan.hit_counts.items():
+        facts.hit_totals[trigger] += count
+    facts.tracebacks.extend(scan.tracebacks)
+    facts.traceback_total += scan.traceback_count
+    _widen_span(facts, scan.first_timestamp, scan.last_timestamp)
+
+
+def _widen_span(facts: JobFacts, first: str | None, last: str | None) -> None:
+    if first and first[:4].isdigit() and (facts.earliest_timestamp is None or first < facts.earliest_timestamp):
+        facts.earliest_timestamp = first
+    if last and last[:4].isdigit() and (facts.latest_timestamp is None or last > facts.latest_timestamp):
+        facts.latest_timestamp = last
+
+
+def _parse_structured(facts: JobFacts) -> None:
+    tree = facts.tree
+    facts.overview = parse_overview(tree.of_kind(FileKind.OVERVIEW))
+    facts.master = parse_master(tree.of_kind(FileKind.MASTER))
+    facts.minibatches = parse_minibatch_reports(tree.of_kind(FileKind.MINIBATCH_REPORT))
+    structured = [FileKind.MINIBATCH_REPORT, FileKind.PERF_NODE, FileKind.PERF_DISK, FileKind.PERF_PROCESSES]
+    for log_file in tree.of_kind(*structured):
+        facts.files_read += 1
+        facts.bytes_read += log_file.size
+    for problem in facts.minibatches.problems:
+        facts.skipped.append(SkippedFile(",".join(facts.minibatches.files), problem))
+    parsers: dict[FileKind, Callable[[NodePerf, LogFile, list[str]], None]] = {
+        FileKind.PERF_NODE: parse_node_usage,
+        FileKind.PERF_DISK: parse_disk_usage,
+        FileKind.PERF_PROCESSES: parse_process_usage,
+    }
+    for kind, parser in parsers.items():
+        for log_file in tree.of_kind(kind):
+            node = log_file.node or "?"
+            problems: list[str] = []
+            parser(facts.perf.setdefault(node, NodePerf(node)), log_file, problems)
+            for problem in problems:
+                facts.skipped.append(SkippedFile(log_file.path, problem))
+    _widen_span(facts, facts.overview.started_at, facts.overview.last_line_at)
+    _widen_span(facts, None, facts.master.last_line_at)
+
+
+def _collect_settings(facts: JobFacts) -> None:
+    for hit in facts.hits(*SETTING_TRIGGERS):
+        for name, value in _SETTING.findall(hit.text):
+            facts.settings.setdefault(name, value)

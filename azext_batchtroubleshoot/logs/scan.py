@@ -1,0 +1,384 @@
+"""Read one log file in large chunks and pull out only the lines that matter.
+
+Python never loops over every line: a multi-pattern matcher finds the trigger strings in each chunk at C speed,
+and only the lines around them (and whole tracebacks) are decoded and parsed.  Memory is bounded by the chunk size,
+however large the file or however long its lines.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from .layout import LogFile
+from .matcher import Matcher
+from .redact import redact
+
+CHUNK_SIZE = 8 * 1024 * 1024
+MAX_EXCERPT = 600
+MAX_TRACEBACK_LINES = 300
+MAX_TRACEBACK_BYTES = 256 * 1024
+MAX_HITS_PER_TRIGGER_PER_FILE = 500
+MAX_TRACEBACKS_PER_FILE = 200
+TRACEBACK_TRIGGER = "Traceback (most recent call last)"
+
+_TS_PATTERNS = (
+    re.compile(r"^\[?(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:[.,](\d{1,6}))?"),
+    re.compile(r"^\S*?(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:[.,](\d{1,6}))?"),
+)
+_EXCEPTION_LINE = re.compile(r"^([A-Za-z_][\w.]*)(?::\s?(.*))?$")
+_CHAIN_MARKERS = ("During handling of the above exception", "The above exception was the direct cause")
+_FRAME_LINE = re.compile(r'^\s*File "([^"]+)", line (\d+)(?:, in (\S+))?')
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A line that contains a trigger string."""
+
+    file: LogFile
+    line: int
+    text: str
+    trigger: str
+    timestamp: str | None
+
+
+@dataclass(frozen=True)
+class Frame:
+    filename: str
+    lineno: int
+    function: str
+
+
+@dataclass
+class Traceback:
+    file: LogFile
+    line: int  # the "Traceback (most recent call last)" line
+    exception_line: int  # the final exception line
+    exceptions: list[tuple[str, str]]  # (type, message) for each exception of the chain, oldest first
+    frames: list[Frame]
+    header: str  # the line that opened the traceback (often holds the context, e.g. "Failed to process ...")
+    timestamp: str | None
+
+    @property
+    def exc_type(self) -> str:
+        return self.exceptions[-1][0] if self.exceptions else "Exception"
+
+    @property
+    def exc_message(self) -> str:
+        return self.exceptions[-1][1] if self.exceptions else ""
+
+    @property
+    def first_exception(self) -> tuple[str, str]:
+        return self.exceptions[0] if self.exceptions else ("Exception", "")
+
+    @property
+    def user_frames(self) -> list[Frame]:
+        """Frames outside the Python runtime and the PRS driver: the scoring script's own code."""
+        return [f for f in self.frames if not _is_system_frame(f.filename)]
+
+    @property
+    def phase(self) -> str | None:
+        """``init`` or ``run`` when the scoring script's init()/run() is on the stack."""
+        for frame in reversed(self.frames):
+            if frame.function in ("init", "run") and not _is_system_frame(frame.filename):
+                return frame.function
+        for frame in reversed(self.frames):
+            if frame.function in ("init", "run", "_init", "_run", "run_init", "init_entry_script"):
+                return "init" if "init" in frame.function else "run"
+        return None
+
+
+def _is_system_frame(filename: str) -> bool:
+    markers = ("site-packages", "dist-packages", "/lib/python", "azureml_sys", "azureml_common", "driver/", "<frozen")
+    return any(marker in filename for marker in markers)
+
+
+@dataclass
+class FileScan:
+    file: LogFile
+    hits: list[Hit] = field(default_factory=list)
+    hit_counts: dict[str, int] = field(default_factory=dict)
+    tracebacks: list[Traceback] = field(default_factory=list)
+    traceback_count: int = 0
+    bytes_read: int = 0
+    lines: int = 0
+    first_timestamp: str | None = None
+    last_timestamp: str | None = None
+    skipped_reason: str | None = None
+    decode_note: str | None = None
+
+
+def leading_timestamp(text: str) -> str | None:
+    """ISO form of the timestamp a log line starts with, or None."""
+    head = text[:48]
+    for pattern in _TS_PATTERNS:
+        match = pattern.match(head)
+        if match:
+            day, clock, fraction = match.groups()
+            return f"{day}T{clock}" + (f".{fraction.ljust(6, '0')}" if fraction else "")
+    return None
+
+
+def excerpt(text: str, around: int = 0) -> str:
+    """One line, bounded, secrets masked."""
+    text = text.rstrip("\r\n").replace("\r", " ").replace("\x00", "")
+    if len(text) > MAX_EXCERPT:
+        start = max(0, min(around - MAX_EXCERPT // 3, len(text) - MAX_EXCERPT))
+        text = ("…" if start else "") + text[start : start + MAX_EXCERPT] + "…"
+    return redact(text)
+
+
+def sniff(head: bytes) -> tuple[str | None, str | None]:
+    """Return (encoding, skip reason).  UTF-16 files are transcoded; binary files are skipped."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16", None
+    if len(head) >= 64 and head.count(b"\x00") > len(head) // 3:
+        # UTF-16 without a BOM shows NULs in every other byte.
+        even = head[0::2].count(b"\x00")
+        odd = head[1::2].count(b"\x00")
+        if odd > len(head) // 3 and even < len(head) // 16:
+            return "utf-16-le", None
+        if even > len(head) // 3 and odd < len(head) // 16:
+            return "utf-16-be", None
+        return None, "binary content"
+    controls = sum(1 for b in head[:4096] if b < 9 or 13 < b < 32)
+    if head and controls > len(head[:4096]) // 10:
+        return None, "binary content"
+    return "utf-8", None
+
+
+class _ChunkSource:
+    """Yields raw byte chunks, transcoding UTF-16 to UTF-8 on the fly."""
+
+    def __init__(self, handle: BinaryIO, encoding: str) -> None:
+        self._handle = handle
+        self._decoder = None if encoding == "utf-8" else codecs.getincrementaldecoder(encoding)("replace")
+
+    def read(self) -> bytes:
+        data = self._handle.read(CHUNK_SIZE)
+        if self._decoder is None:
+            return data
+        text = self._decoder.decode(data, final=not data)
+        return text.encode("utf-8")
+
+
+def scan_file(log_file: LogFile, matcher: Matcher, collect_timestamps: bool = True) -> FileScan:
+    try:
+        with open(log_file.abspath, "rb") as handle:
+            return scan_handle(handle, log_file, matcher, collect_timestamps)
+    except OSError as exc:
+        result = FileScan(log_file)
+        result.skipped_reason = f"cannot read: {exc.strerror or exc}"
+        return result
+
+
+def scan_handle(handle: BinaryIO, log_file: LogFile, matcher: Matcher, collect_timestamps: bool = True) -> FileScan:
+    """Scan an open binary stream (a file, or the service's error message held in memory)."""
+    result = FileScan(log_file)
+    try:
+        head = handle.read(8192)
+        encoding, reason = sniff(head)
+        if reason or encoding is None:
+            result.skipped_reason = reason or "unreadable"
+            return result
+        if encoding != "utf-8":
+            result.decode_note = f"decoded as {encoding}"
+        handle.seek(0)
+        _scan_stream(_ChunkSource(handle, encoding), log_file, matcher, result, collect_timestamps)
+    except OSError as exc:
+        result.skipped_reason = f"cannot read: {exc.strerror or exc}"
+    except MemoryError:
+        result.skipped_reason = "too large to read"
+    return result
+
+
+def _scan_stream(
+    source: _ChunkSource, log_file: LogFile, matcher: Matcher, result: FileScan, collect_timestamps: bool
+) -> None:
+    carry = b""
+    line_at_start = 1  # line number of data[0]
+    while True:
+        chunk = source.read()
+        eof = not chunk
+        data = carry + chunk if carry else chunk
+        if not data:
+            break
+        result.bytes_read += len(chunk)
+        limit = len(data) if eof else data.rfind(b"\n") + 1
+        if limit <= 0:
+            if len(data) < 4 * CHUNK_SIZE:
+                carry = data
+                continue
+            limit = len(data)  # an enormous line: treat what we have as a line and move on
+        if collect_timestamps and result.first_timestamp is None:
+            result.first_timestamp = leading_timestamp(data[:64].decode("utf-8", "replace"))
+        consumed = _process_block(data, limit, eof, line_at_start, log_file, matcher, result)
+        line_at_start += data.count(b"\n", 0, consumed)
+        carry = data[consumed:]
+        if collect_timestamps and consumed:
+            last_line = _last_line(data, consumed)
+            stamp = leading_timestamp(last_line)
+            if stamp:
+                result.last_timestamp = stamp
+        if eof:
+            break
+    result.lines = line_at_start - 1
+
+
+def _last_line(data: bytes, end: int) -> str:
+    stop = end - 1 if end and data[end - 1 : end] == b"\n" else end
+    start = data.rfind(b"\n", 0, stop) + 1
+    return data[start:stop][:200].decode("utf-8", "replace")
+
+
+def _process_block(
+    data: bytes, limit: int, eof: bool, line_at_start: int, log_file: LogFile, matcher: Matcher, result: FileScan
+) -> int:
+    """Handle every hit that starts before ``limit``.  Returns how many bytes were fully consumed."""
+    view = data if limit == len(data) else data[:limit]
+    found = matcher.find(view)
+    triggers = matcher.triggers
+    counted_upto = 0
+    line_no = line_at_start
+    skip_until = -1
+    for index, offset in found:
+        if offset < skip_until:
+            continue
+        line_no += data.count(b"\n", counted_upto, offset)
+        counted_upto = offset
+        line_start = data.rfind(b"\n", 0, offset) + 1
+        line_end = data.find(b"\n", offset, limit)
+        if line_end < 0:
+            line_end = limit
+        trigger = triggers[index]
+        if trigger == TRACEBACK_TRIGGER:
+            block_end = _traceback_end(data, line_end, limit, eof)
+            if block_end is None:
+                # The traceback runs past this chunk: hand it, and the hits after it, to the next round.
+                return line_start
+            _record_traceback(data, line_start, block_end, line_no, log_file, result)
+            continue
+        _record_hit(data, line_start, line_end, offset - line_start, line_no, trigger, log_file, result)
+    return limit
+
+
+def _record_hit(
+    data: bytes, start: int, end: int, column: int, line_no: int, trigger: str, log_file: LogFile, result: FileScan
+) -> None:
+    count = result.hit_counts.get(trigger, 0) + 1
+    result.hit_counts[trigger] = count
+    if count > MAX_HITS_PER_TRIGGER_PER_FILE:
+        return
+    if end - start > 8 * MAX_EXCERPT:
+        left = max(start, start + column - 2 * MAX_EXCERPT)
+        raw = data[left : min(end, left + 4 * MAX_EXCERPT)]
+        column -= left - start
+    else:
+        raw = data[start:end]
+    text = raw.decode("utf-8", "replace")
+    result.hits.append(Hit(log_file, line_no, excerpt(text, column), trigger, leading_timestamp(text)))
+
+
+def _traceback_end(data: bytes, first_line_end: int, limit: int, eof: bool) -> int | None:
+    """Offset just past the traceback's final exception line, or None when the block is not complete yet."""
+    position = first_line_end + 1
+    lines_seen = 0
+    saw_frame = False
+    while position < limit:
+        if lines_seen > MAX_TRACEBACK_LINES or position - first_line_end > MAX_TRACEBACK_BYTES:
+            return position
+        end = data.find(b"\n", position, limit)
+        if end < 0:
+            end = limit
+        line = data[position:end]
+        lines_seen += 1
+        stripped = line.strip()
+        if not stripped:
+            position = end + 1
+            continue
+        if line[:1] in (b" ", b"\t") or stripped.startswith((b"File ", b"^", b"~")):
+            saw_frame = saw_frame or stripped.startswith(b"File ")
+            position = end + 1
+            continue
+        if stripped.startswith((b"During handling", b"The above exception", b"Traceback (most recent")):
+            position = end + 1
+            continue
+        if not saw_frame and lines_seen < 3:
+            position = end + 1
+            continue
+        if _next_is_chain(data, end + 1, limit):
+            position = end + 1
+            continue
+        return end + 1 if end < limit else limit
+    if eof or limit - first_line_end > MAX_TRACEBACK_BYTES:
+        return limit
+    return None
+
+
+def _next_is_chain(data: bytes, position: int, limit: int) -> bool:
+    """True when the exception line is followed (after blank lines) by a chained-exception marker."""
+    for _ in range(3):
+        if position >= limit:
+            return False
+        end = data.find(b"\n", position, limit)
+        end = limit if end < 0 else end
+        stripped = data[position:end].strip()
+        if stripped:
+            return stripped.startswith((b"During handling", b"The above exception"))
+        position = end + 1
+    return False
+
+
+def _record_traceback(data: bytes, start: int, end: int, line_no: int, log_file: LogFile, result: FileScan) -> None:
+    result.traceback_count += 1
+    if len(result.tracebacks) >= MAX_TRACEBACKS_PER_FILE:
+        return
+    lines = data[start:end].decode("utf-8", "replace").splitlines()
+    if not lines:
+        return
+    header = lines[0]
+    frames: list[Frame] = []
+    exceptions: list[tuple[str, str]] = []
+    exception_line = line_no
+    for offset, line in enumerate(lines[1:], start=1):
+        frame = _FRAME_LINE.match(line)
+        if frame:
+            frames.append(Frame(frame.group(1), int(frame.group(2)), frame.group(3) or "?"))
+            continue
+        if not line.strip() or line[:1] in (" ", "\t") or line.startswith(_CHAIN_MARKERS):
+            continue
+        if line.startswith("Traceback (most recent"):
+            continue
+        parsed = _parse_exception(line)
+        if parsed:
+            exceptions.append(parsed)
+            exception_line = line_no + offset
+    if not exceptions:
+        exceptions.append(("Exception", excerpt(header)))
+    result.tracebacks.append(
+        Traceback(
+            log_file,
+            line_no,
+            exception_line,
+            [(kind, excerpt(message)) for kind, message in exceptions],
+            frames[-40:],
+            excerpt(header),
+            leading_timestamp(header),
+        )
+    )
+
+
+def _parse_exception(line: str) -> tuple[str, str] | None:
+    text = line.strip()
+    # Logging prefixes such as "2024-05-12 10:03:05,649|ERROR|334|" or "ERROR:azureml:" before the exception.
+    if "|" in text[:60] and leading_timestamp(text):
+        text = text.rsplit("|", 1)[-1].strip()
+    match = _EXCEPTION_LINE.match(text.split(" ", 1)[0].rstrip(":")) if text else None
+    if not match:
+        return None
+    head, _, rest = text.partition(":")
+    if " " in head.strip():
+        return None
+    return head.strip(), rest.strip()

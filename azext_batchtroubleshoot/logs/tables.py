@@ -1,0 +1,411 @@
+"""Stream the CSV reports: ``processed_mini-batches.csv`` (and its legacy forms) and the resource monitor CSVs.
+
+Rows are folded into aggregates as they are read, so memory does not grow with the number of rows beyond one
+small record per mini-batch id (needed to tell retries from first attempts).
+"""
+
+from __future__ import annotations
+
+import csv
+import heapq
+import io
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from .layout import LogFile
+from .scan import excerpt, sniff
+
+csv.field_size_limit(16 * 1024 * 1024)
+
+MAX_SERIES_POINTS = 720
+SLOWEST_KEPT = 10
+
+
+def normalise(header: str) -> str:
+    """``Memory Used (MB)`` → ``memoryusedmb``: tolerant of case, spaces, units and punctuation."""
+    return re.sub(r"[^a-z0-9]", "", header.lower())
+
+
+def parse_number(value: str | None) -> float | None:
+    if value is None:
+        return None
+    value = value.strip().rstrip("%")
+    if not value or value.upper() in ("N/A", "NA", "NONE", "NULL", "-"):
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    text = value.strip().replace("Z", "")
+    for fmt in (
+        "%Y-%m-%dT%H:%M:%S.%f",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M:%S.%f",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M:%S,%f",
+    ):
+        try:
+            return datetime.strptime(text[:26], fmt)
+        except ValueError:
+            continue
+    return None
+
+
+def _rows(log_file: LogFile, problems: list[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    """Rows keyed by normalised header.  Bad rows are counted, never fatal."""
+    try:
+        with open(log_file.abspath, "rb") as raw:
+            encoding, reason = sniff(raw.read(8192))
+            if reason or encoding is None:
+                problems.append(reason or "unreadable")
+                return
+            raw.seek(0)
+            text = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
+            reader = csv.reader(line.replace("\x00", "") for line in text)
+            header: list[str] | None = None
+            for row in reader:
+                if header is None:
+                    if row and any(cell.strip() for cell in row):
+                        header = [normalise(cell) for cell in row]
+                    continue
+                if not row:
+                    continue
+                yield reader.line_num, dict(zip(header, row))
+    except (OSError, csv.Error) as exc:
+        problems.append(f"stopped reading: {exc}")
+
+
+def _pick(row: dict[str, str], *names: str) -> str | None:
+    for name in names:
+        if name in row:
+            return row[name]
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------
+# Mini-batch report
+
+
+@dataclass
+class MiniBatchRow:
+    mini_batch: str
+    process: str | None
+    node: str | None
+    start: str | None
+    elapsed: float | None
+    process_seconds: float | None
+    status: str
+    picked: int
+    path: str
+    line: int
+    error: str
+
+
+@dataclass
+class GroupStats:
+    count: int = 0
+    elapsed: float = 0.0
+    failed: int = 0
+
+    def add(self, elapsed: float | None, failed: bool) -> None:
+        self.count += 1
+        self.elapsed += elapsed or 0.0
+        self.failed += int(failed)
+
+
+@dataclass
+class MiniBatchReport:
+    files: list[str] = field(default_factory=list)
+    attempts: int = 0
+    mini_batches: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    retried: int = 0
+    items_total: int = 0
+    items_succeeded: int = 0
+    items_failed: int = 0
+    items_known: bool = False
+    status_counts: Counter[str] = field(default_factory=Counter)
+    errors: Counter[tuple[str, str]] = field(default_factory=Counter)
+    error_examples: dict[tuple[str, str], MiniBatchRow] = field(default_factory=dict)
+    elapsed_total: float = 0.0
+    process_seconds_total: float = 0.0
+    timed_attempts: int = 0
+    cpu_timed_attempts: int = 0
+    elapsed_values: list[float] = field(default_factory=list)
+    slowest: list[tuple[float, int, MiniBatchRow]] = field(default_factory=list)
+    by_process: dict[str, GroupStats] = field(default_factory=lambda: defaultdict(GroupStats))
+    by_node: dict[str, GroupStats] = field(default_factory=lambda: defaultdict(GroupStats))
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    per_minute: Counter[str] = field(default_factory=Counter)
+    failed_per_minute: Counter[str] = field(default_factory=Counter)
+    timeline: list[MiniBatchRow] = field(default_factory=list)
+    bad_rows: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def present(self) -> bool:
+        return self.attempts > 0
+
+
+_GOOD_STATUSES = ("RUN_DONE", "LOAD_DONE", "TASK_PROCESSED", "SUCCEEDED", "DONE", "COMPLETED")
+TIMELINE_KEPT = 20000
+
+
+def _status_failed(status: str, failed_items: float | None, error: str) -> bool:
+    upper = status.upper()
+    if upper:
+        return not upper.endswith(_GOOD_STATUSES) or bool(failed_items and failed_items > 0 and "DONE" not in upper)
+    return bool(failed_items and failed_items > 0) or bool(error)
+
+
+def parse_minibatch_reports(files: list[LogFile]) -> MiniBatchReport:
+    report = MiniBatchReport()
+    final: dict[str, tuple[int, bool, float, float, float]] = {}  # id -> (picked, failed, total, ok, bad items)
+    counter = 0
+    for log_file in files:
+        report.files.append(log_file.path)
+        for line, row in _rows(log_file, report.problems):
+            counter += 1
+            parsed = _minibatch_row(row, log_file.path, line)
+            if parsed is None:
+                report.bad_rows += 1
+                continue
+            _fold_row(report, final, parsed, row, counter)
+    report.mini_batches = len(final)
+    for picked, failed, total, ok, bad in final.values():
+        report.failed += int(failed)
+        report.retried += int(picked > 1)
+        report.items_total += int(total)
+        report.items_succeeded += int(ok)
+        report.items_failed += int(bad)
+    report.succeeded = report.mini_batches - report.failed
+    report.slowest = sorted(report.slowest, key=lambda entry: -entry[0])
+    return report
+
+
+def _minibatch_row(row: dict[str, str], path: str, line: int) -> MiniBatchRow | None:
+    mini_batch = _pick(row, "minibatchid", "taskid", "id")
+    if mini_batch is None or not mini_batch.strip():
+        return None
+    picked = parse_number(_pick(row, "pickedcount", "dequeuecount"))
+    process = _pick(row, "process", "processname", "processid")
+    node = _pick(row, "node", "nodeid", "ipaddress", "ip", "nodeip")
+    return MiniBatchRow(
+        mini_batch=mini_batch.strip(),
+        process=process.strip() if process else None,
+        node=node.strip() if node else None,
+        start=_pick(row, "starttime"),
+        elapsed=parse_number(_pick(row, "elapsedseconds")),
+        process_seconds=parse_number(_pick(row, "processseconds")),
+        status=(_pick(row, "status") or "").strip(),
+        picked=int(picked) if picked else 1,
+        path=path,
+        line=line,
+        error=(_pick(row, "errormessage", "error") or "").strip(),
+    )
+
+
+def _fold_row(
+    report: MiniBatchReport,
+    final: dict[str, tuple[int, bool, float, float, float]],
+    parsed: MiniBatchRow,
+    row: dict[str, str],
+    order: int,
+) -> None:
+    report.attempts += 1
+    total = parse_number(_pick(row, "total"))
+    ok = parse_number(_pick(row, "succeeded"))
+    bad = parse_number(_pick(row, "failed"))
+    if total is not None:
+        report.items_known = True
+    if bad is None and total is not None and ok is not None:
+        bad = total - ok
+    failed = _status_failed(parsed.status, bad, parsed.error)
+    report.status_counts[parsed.status or "UNKNOWN"] += 1
+    previous = final.get(parsed.mini_batch)
+    if previous is None or parsed.picked >= previous[0]:
+        final[parsed.mini_batch] = (parsed.picked, failed, total or 0.0, ok or 0.0, bad or 0.0)
+    _fold_timing(report, parsed, failed, order)
+    if failed:
+        key = (parsed.status or "FAILED", excerpt(parsed.error)[:300])
+        report.errors[key] += 1
+        report.error_examples.setdefault(key, parsed)
+
+
+def _fold_timing(report: MiniBatchReport, parsed: MiniBatchRow, failed: bool, order: int) -> None:
+    if parsed.elapsed is not None:
+        report.timed_attempts += 1
+        report.elapsed_total += parsed.elapsed
+        if len(report.elapsed_values) < 200000:
+            report.elapsed_values.append(parsed.elapsed)
+        entry = (parsed.elapsed, order, parsed)
+        if len(report.slowest) < SLOWEST_KEPT:
+            heapq.heappush(report.slowest, entry)
+        elif parsed.elapsed > report.slowest[0][0]:
+            heapq.heapreplace(report.slowest, entry)
+        if parsed.process_seconds is not None:
+            report.cpu_timed_attempts += 1
+            report.process_seconds_total += min(parsed.process_seconds, parsed.elapsed)
+    if parsed.process:
+        report.by_process[_process_key(parsed)].add(parsed.elapsed, failed)
+    if parsed.node:
+        report.by_node[parsed.node].add(parsed.elapsed, failed)
+    start = parse_time(parsed.start)
+    if start is None:
+        return
+    end = start + timedelta(seconds=parsed.elapsed or 0.0)
+    report.started_at = start if report.started_at is None else min(report.started_at, start)
+    report.ended_at = end if report.ended_at is None else max(report.ended_at, end)
+    minute = end.strftime("%Y-%m-%dT%H:%M")
+    report.per_minute[minute] += 1
+    if failed:
+        report.failed_per_minute[minute] += 1
+    if len(report.timeline) < TIMELINE_KEPT:
+        report.timeline.append(parsed)
+
+
+def _process_key(row: MiniBatchRow) -> str:
+    return f"{row.node}/{row.process}" if row.node else str(row.process)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Resource monitor
+
+
+@dataclass
+class Series:
+    """A time series thinned to at most MAX_SERIES_POINTS points (every n-th sample, n doubling as needed)."""
+
+    points: list[tuple[str, float]] = field(default_factory=list)
+    stride: int = 1
+    seen: int = 0
+
+    def add(self, stamp: str, value: float) -> None:
+        self.seen += 1
+        if (self.seen - 1) % self.stride:
+            return
+        self.points.append((stamp, value))
+        if len(self.points) >= MAX_SERIES_POINTS:
+            self.points = self.points[::2]
+            self.stride *= 2
+
+
+@dataclass
+class NodePerf:
+    node: str
+    samples: int = 0
+    cpu_peak: float | None = None
+    cpu_sum: float = 0.0
+    cpu_samples: int = 0
+    memory_total_mb: float | None = None
+    memory_peak_percent: float | None = None
+    memory_peak_used_mb: float | None = None
+    memory_peak_at: str | None = None
+    memory_peak_line: int | None = None
+    disk_peak_percent: float | None = None
+    disk_peak_used_gb: float | None = None
+    disk_total_gb: float | None = None
+    disk_peak_at: str | None = None
+    disk_peak_line: int | None = None
+    process_memory_peak_mb: float | None = None
+    process_memory_peak_name: str | None = None
+    first_at: str | None = None
+    last_at: str | None = None
+    cpu_series: Series = field(default_factory=Series)
+    memory_series: Series = field(default_factory=Series)
+    disk_series: Series = field(default_factory=Series)
+    node_file: str | None = None
+    disk_file: str | None = None
+
+    @property
+    def cpu_mean(self) -> float | None:
+        return self.cpu_sum / self.cpu_samples if self.cpu_samples else None
+
+
+def _peak(current: float | None, value: float | None) -> float | None:
+    if value is None:
+        return current
+    return value if current is None else max(current, value)
+
+
+def parse_node_usage(node_perf: NodePerf, log_file: LogFile, problems: list[str]) -> None:
+    node_perf.node_file = log_file.path
+    for line, row in _rows(log_file, problems):
+        stamp = (_pick(row, "utctime", "time", "timestamp", "datetime") or "").strip()
+        node_perf.samples += 1
+        node_perf.first_at = node_perf.first_at or stamp
+        node_perf.last_at = stamp or node_perf.last_at
+        cpu = parse_number(_pick(row, "cpupercent", "cpu"))
+        if cpu is not None:
+            node_perf.cpu_peak = _peak(node_perf.cpu_peak, cpu)
+            node_perf.cpu_sum += cpu
+            node_perf.cpu_samples += 1
+            node_perf.cpu_series.add(stamp, cpu)
+        total = parse_number(_pick(row, "memorytotalmb"))
+        used = parse_number(_pick(row, "memoryusedmb"))
+        available = parse_number(_pick(row, "memoryavailablemb"))
+        percent = parse_number(_pick(row, "memoryusedpercent", "memorypercent"))
+        if total:
+            node_perf.memory_total_mb = total
+            if percent is None and available is not None:
+                percent = 100.0 * (total - available) / total
+            elif percent is None and used is not None:
+                percent = 100.0 * used / total
+        if percent is not None:
+            if node_perf.memory_peak_percent is None or percent > node_perf.memory_peak_percent:
+                node_perf.memory_peak_percent = percent
+                node_perf.memory_peak_at = stamp
+                node_perf.memory_peak_line = line
+            node_perf.memory_series.add(stamp, percent)
+        node_perf.memory_peak_used_mb = _peak(node_perf.memory_peak_used_mb, used)
+
+
+def parse_disk_usage(node_perf: NodePerf, log_file: LogFile, problems: list[str]) -> None:
+    node_perf.disk_file = log_file.path
+    for line, row in _rows(log_file, problems):
+        stamp = (_pick(row, "utctime", "time", "timestamp", "datetime") or "").strip()
+        percent = parse_number(_pick(row, "diskusedpercent", "usedpercent", "percent", "diskpercent"))
+        used = _first_number(row, ("usedgb", "diskusedgb", "usedmb", "diskusedmb", "used"))
+        total = _first_number(row, ("totalgb", "disktotalgb", "totalmb", "disktotalmb", "total"))
+        if percent is None and used is not None and total:
+            percent = 100.0 * used / total
+        if percent is None:
+            continue
+        if node_perf.disk_peak_percent is None or percent > node_perf.disk_peak_percent:
+            node_perf.disk_peak_percent = percent
+            node_perf.disk_peak_at = stamp
+            node_perf.disk_peak_line = line
+            node_perf.disk_peak_used_gb = used
+            node_perf.disk_total_gb = total
+        node_perf.disk_series.add(stamp, percent)
+
+
+def _first_number(row: dict[str, str], names: tuple[str, ...]) -> float | None:
+    for name in names:
+        if name in row:
+            value = parse_number(row[name])
+            if value is not None:
+                return value / 1024 if name.endswith("mb") else value
+    return None
+
+
+def parse_process_usage(node_perf: NodePerf, log_file: LogFile, problems: list[str]) -> None:
+    for _line, row in _rows(log_file, problems):
+        memory = parse_number(_pick(row, "memoryrssmb", "rssmb", "memorymb", "memoryusedmb"))
+        if memory is None:
+            continue
+        if node_perf.process_memory_peak_mb is None or memory > node_perf.process_memory_peak_mb:
+            node_perf.process_memory_peak_mb = memory
+            node_perf.process_memory_peak_name = (_pick(row, "name", "processname", "cmdline", "pid") or "").strip()

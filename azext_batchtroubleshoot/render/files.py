@@ -1,0 +1,52 @@
+"""Write a report file.  The format follows the extension; an existing file is replaced atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from typing import Any
+
+from ..core.errors import ReportWriteError
+from ..logs.redact import redact
+
+
+def render_for_path(report: dict[str, Any], path: str) -> str:
+    lower = path.lower()
+    if lower.endswith((".html", ".htm")):
+        from .html import render_html
+
+        html: str = render_html(report)
+        return html
+    if lower.endswith((".md", ".markdown")):
+        from .markdown import render_markdown
+
+        return render_markdown(report)
+    if lower.endswith(".json"):
+        return redact(json.dumps(report, indent=2)) + "\n"
+    if lower.endswith(".txt"):
+        from .text import render_text
+
+        return render_text(report)
+    raise ReportWriteError(
+        f"Cannot tell the report format from '{os.path.basename(path)}'.",
+        "Name the report file with .html, .md, .json or .txt.",
+    )
+
+
+def write_report(report: dict[str, Any], path: str) -> None:
+    content = render_for_path(report, path)
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise ReportWriteError(f"The folder '{folder}' does not exist.", "Create it first or choose another path.")
+    if os.path.isdir(path):
+        raise ReportWriteError(f"'{path}' is a folder.", "Give a file name such as report.html.")
+    try:
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".report-", suffix=".tmp")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(content)
+        os.replace(temporary, path)
+    except OSError as exc:
+        raise ReportWriteError(
+            f"Could not write '{path}': {exc.strerror or exc}.", "Check the path and permissions."
+        ) from exc

@@ -1,0 +1,50 @@
+"""BT101 missing-python-module: the environment lacks a package the scoring script imports."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+
+from ..core.models import Category
+from ..logs.facts import JobFacts
+from ..logs.scan import Hit
+from .base import SignatureRule, phase_of, where
+
+# Modules with a rule of their own: their remedy is different.
+SPECIAL_MODULES = ("pip", "pkg_resources", "azureml")
+
+
+class MissingPythonModule(SignatureRule):
+    code = "BT101"
+    name = "missing-python-module"
+    category = Category.ENVIRONMENT
+    title = "A Python module is missing from the environment"
+    remedy = (
+        "Add the package that provides the module to the environment's conda or pip file, create a new environment "
+        "version, and update the batch deployment to use it (az ml batch-deployment update)."
+    )
+    docs_url = "https://learn.microsoft.com/azure/machine-learning/how-to-troubleshoot-batch-endpoints"
+    what = "Python could not import a module that the scoring script, or a library it uses, needs."
+    why = (
+        "Every mini-batch fails the same way: init() or run() raises before any work is done, the driver exits "
+        "with code 42 and the job fails."
+    )
+    example = "EntryScriptException: No module named 'pandas'"
+    phase = 10
+    fatal = True
+    triggers = ("No module named",)
+    pattern = re.compile(r"No module named '?([\w.\-]+)'?")
+
+    def key(self, hit: Hit, match: re.Match[str] | None) -> str:
+        return match.group(1).split(".")[0] if match else hit.trigger
+
+    def matches(self, facts: JobFacts) -> Iterator[tuple[Hit, re.Match[str] | None]]:
+        for hit, match in super().matches(facts):
+            if match and match.group(1).split(".")[0] not in SPECIAL_MODULES:
+                yield hit, match
+
+    def describe(self, match: re.Match[str] | None, hits: Sequence[Hit], facts: JobFacts) -> str:
+        module = match.group(1) if match else "?"
+        phase = phase_of(facts, hits)
+        prefix = f"{phase}() raised" if phase else "The job raised"
+        return f"{prefix} ModuleNotFoundError: No module named '{module}'{where(hits)}."

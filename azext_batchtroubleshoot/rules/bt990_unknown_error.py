@@ -1,0 +1,94 @@
+"""BT990 unknown-error: an error no rule knows.  Never silent: it names the exception and where to look."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from ..core.grouping import group_by, mask
+from ..core.models import Category, Finding, Role, Severity
+from ..logs.facts import JobFacts
+from ..logs.layout import FileKind
+from ..logs.scan import Hit
+from .base import Rule, traceback_finding, unclaimed_tracebacks, where
+
+_EXCEPTION_TEXT = re.compile(r"\b([A-Z]\w*(?:Error|Exception|Failure))\b:?\s*(.*)")
+SUMMARY_KINDS = frozenset({FileKind.JOB_RESULT, FileKind.JOB_ERROR, FileKind.USER_ERROR_SUMMARY, FileKind.SERVICE})
+SYSTEM_KINDS = frozenset({FileKind.MASTER, FileKind.WORKER_LOG, FileKind.SYS_ERROR, FileKind.WORKER_MAIN})
+
+
+class UnknownError(Rule):
+    code = "BT990"
+    name = "unknown-error"
+    category = Category.ENTRY_SCRIPT
+    role = Role.UNKNOWN_ERROR
+    title = "An error that no rule recognises"
+    remedy = (
+        "Read the stack trace at the evidence location; the frames from your own code (score.py) show where it "
+        "failed. If this is a platform message, search it in the Azure ML troubleshooting guide."
+    )
+    docs_url = "https://learn.microsoft.com/azure/machine-learning/how-to-troubleshoot-batch-endpoints"
+    what = "A traceback or an ERROR line that matches no known signature, grouped across nodes and processes."
+    why = "Unknown is not harmless: if it happened first, it is probably the cause."
+    example = "ValueError: could not convert string to float: 'n/a'"
+    phase = 60
+    late = True
+    triggers = ("|ERROR|", "Error: ", "Exception: ")
+
+    def check(self, facts: JobFacts) -> Iterable[Finding]:
+        for group in unclaimed_tracebacks(facts, any_phase=True):
+            first = group.items[0]
+            phase = {"init": 22, "run": 42}.get(first.phase or "", self.phase)
+            verb = f"{first.phase}() raised" if first.phase else "Unrecognised error:"
+            yield traceback_finding(self, group, verb, phase=phase, category=_category_of(first.exc_type))
+        yield from self._error_lines(facts)
+
+    def _error_lines(self, facts: JobFacts) -> Iterable[Finding]:
+        candidates = [h for h in facts.hits(*self.triggers) if self._is_candidate(facts, h)]
+        for group in group_by(candidates, _line_key):
+            hits = group.items
+            text = _message(hits[0])
+            severity = Severity.ERROR if hits[0].file.kind in SUMMARY_KINDS else Severity.WARNING
+            yield self.make(
+                f"Unrecognised error{where(hits)}: {text}",
+                hits,
+                count=group.count,
+                severity=severity,
+                group_key=group.key,
+            )
+
+    def _is_candidate(self, facts: JobFacts, hit: Hit) -> bool:
+        if (hit.file.path, hit.line) in facts.claimed or "stderr:" in hit.text:
+            return False
+        if facts.traceback_for(hit) is not None:
+            return False
+        if hit.trigger == "|ERROR|":
+            return hit.file.kind in SYSTEM_KINDS
+        return hit.file.kind in SUMMARY_KINDS and _EXCEPTION_TEXT.search(hit.text) is not None
+
+
+def _message(hit: Hit) -> str:
+    text = hit.text
+    if "|ERROR|" in text:
+        text = text.split("|ERROR|", 1)[1]
+        text = re.sub(r"^\d+\|(?:\d+\|)?", "", text)
+    return text.strip()[:300]
+
+
+def _line_key(hit: Hit) -> str:
+    return mask(_message(hit))
+
+
+def _category_of(exc_type: str) -> Category:
+    name = exc_type.rsplit(".", 1)[-1]
+    if name in ("FileNotFoundError", "NotADirectoryError", "IsADirectoryError"):
+        return Category.DATA_ACCESS
+    if name in ("PermissionError",):
+        return Category.AUTH
+    if name in ("ImportError", "ModuleNotFoundError"):
+        return Category.ENVIRONMENT
+    if name in ("UnicodeDecodeError", "ParserError", "JSONDecodeError", "EmptyDataError"):
+        return Category.INPUT_DATA
+    if name in ("TimeoutError",):
+        return Category.TIMEOUT
+    return Category.ENTRY_SCRIPT
