@@ -27,6 +27,13 @@ from .bt921_set_task_visible_noise import SetTaskVisibleNoise
 from .bt922_worker_stderr_noise import WorkerStderrNoise
 from .bt990_unknown_error import UnknownError
 
+# --- imports: catalog batch A (environment, entry script, input data, output) ---
+# --- end batch A imports ---
+# --- imports: catalog batch B (timeout, memory, disk, auth, data access, configuration, compute, platform) ---
+# --- end batch B imports ---
+# --- imports: performance ---
+# --- end performance imports ---
+
 REGISTRY: tuple[Rule, ...] = (
     MissingPythonModule(),
     PkgResourcesMissing(),
@@ -50,6 +57,12 @@ REGISTRY: tuple[Rule, ...] = (
     MasterRoleFailed(),
     SetTaskVisibleNoise(),
     WorkerStderrNoise(),
+    # --- catalog batch A ---
+    # --- end batch A ---
+    # --- catalog batch B ---
+    # --- end batch B ---
+    # --- performance ---
+    # --- end performance ---
     UnknownError(),  # late, and last: it reports what no other rule explained
 )
 
