@@ -10,16 +10,21 @@ from ..logs.layout import LogTree, walk_tree
 from ..logs.redact import redact
 from ..rules import REGISTRY
 from ..rules.base import Rule
-from .models import Finding, JobInfo, Report, Role, Severity, Sources, Verdict
-from .stats import build_stats
-from .verdict import decide_verdict, summarise
+from .models import Finding, JobInfo, Report, Role, Sources
+from .stats import RETURNCODE_TRIGGER, build_stats
+from .verdict import SUCCESS_TRIGGERS, decide_verdict, summarise
 
 ROLE_RANK = {Role.CAUSE: 0, Role.UNKNOWN_ERROR: 0, Role.SYMPTOM: 1, Role.ADVICE: 2, Role.NOISE: 3}
 SPECIFICITY = {Role.CAUSE: 0, Role.UNKNOWN_ERROR: 1, Role.SYMPTOM: 2, Role.ADVICE: 3, Role.NOISE: 4}
 
 
+# Texts the engine itself reads (verdict and stats), besides the rules' triggers.
+ENGINE_TRIGGERS = (*SUCCESS_TRIGGERS, RETURNCODE_TRIGGER)
+
+
 def all_triggers(rules: Sequence[Rule]) -> list[str]:
-    return list(dict.fromkeys(trigger for rule in rules for trigger in rule.triggers))
+    wanted = [trigger for rule in rules for trigger in rule.triggers]
+    return list(dict.fromkeys([*wanted, *ENGINE_TRIGGERS]))
 
 
 def analyse_folder(folder: str, job: JobInfo | None = None, workers: int = 1) -> Report:
@@ -42,8 +47,6 @@ def analyse_facts(facts: JobFacts, rules: Sequence[Rule]) -> Report:
     findings += _run(rules, facts, rule_errors, late=True)
     findings = rank(merge(findings))
     verdict = decide_verdict(facts, findings)
-    if verdict == Verdict.HEALTHY:
-        findings = [f for f in findings if f.role != Role.NOISE or f.severity != Severity.INFO] or findings
     stats = build_stats(facts)
     sources = Sources(
         root=facts.tree.root,

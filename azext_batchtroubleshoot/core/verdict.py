@@ -75,8 +75,7 @@ def decide_verdict(facts: JobFacts, findings: list[Finding], now: str | None = N
         return Verdict.FAILED
     if status in DONE_STATUSES:
         return Verdict.PARTIAL if failed_work else Verdict.HEALTHY
-    fatal = any(f.fatal for f in findings)
-    if fatal:
+    if any(f.fatal for f in findings) or facts.overview.stopped_early:
         return Verdict.FAILED
     if _finished(facts):
         return Verdict.PARTIAL if failed_work else Verdict.HEALTHY
@@ -98,7 +97,7 @@ def _failed_work(facts: JobFacts) -> bool:
 
 
 def _finished(facts: JobFacts) -> bool:
-    if facts.overview.finished:
+    if facts.overview.completed:
         return True
     return facts.count(*SUCCESS_TRIGGERS) > 0
 

@@ -64,6 +64,7 @@ class JobFacts:
     earliest_timestamp: str | None = None
     # Lines that the specific rules already explain (filled by the engine before the late rules run).
     claimed: set[tuple[str, int]] = field(default_factory=set)
+    _traceback_index: dict[str, list[Traceback]] | None = field(default=None, repr=False)
 
     def hits(self, *triggers: str, kinds: Iterable[FileKind] | None = None) -> list[Hit]:
         wanted = frozenset(kinds) if kinds is not None else None
@@ -86,8 +87,13 @@ class JobFacts:
 
     def traceback_for(self, hit: Hit) -> Traceback | None:
         """The traceback whose span covers ``hit`` (same file, between its first and exception lines)."""
-        for traceback in self.tracebacks:
-            if traceback.file.path == hit.file.path and traceback.line <= hit.line <= traceback.exception_line:
+        if self._traceback_index is None:
+            index: dict[str, list[Traceback]] = defaultdict(list)
+            for traceback in self.tracebacks:
+                index[traceback.file.path].append(traceback)
+            self._traceback_index = index
+        for traceback in self._traceback_index.get(hit.file.path, ()):
+            if traceback.line <= hit.line <= traceback.exception_line:
                 return traceback
         return None
 

@@ -84,7 +84,20 @@ class Overview:
 
     @property
     def finished(self) -> bool:
+        """The master wrote a terminal message, good or bad."""
         return self.all_processed is not None or self.stop_reasons is not None
+
+    @property
+    def completed(self) -> bool:
+        """Every mini-batch was processed (they may still have failed items)."""
+        if self.all_processed is not None:
+            return True
+        return self.stop_reasons is not None and "have been processed" in self.stop_reasons.text
+
+    @property
+    def stopped_early(self) -> bool:
+        """Progress stopped for another reason: error threshold, no progress, a stop signal."""
+        return self.stop_reasons is not None and not self.completed
 
 
 @dataclass
