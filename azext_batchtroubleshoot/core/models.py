@@ -6,6 +6,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..logs.redact import redact
+
 SCHEMA_VERSION = "1"
 
 
@@ -128,7 +130,7 @@ class JobInfo:
             "parent_name": self.parent_name,
             "status": self.status,
             "studio_url": self.studio_url,
-            "error": self.error,
+            "error": redact(self.error) if self.error else None,
             "compute": self.compute,
             "created_at": self.created_at,
             "ended_at": self.ended_at,

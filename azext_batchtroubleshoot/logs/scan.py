@@ -152,12 +152,13 @@ def sniff(head: bytes) -> tuple[str | None, str | None]:
 class _ChunkSource:
     """Yields raw byte chunks, transcoding UTF-16 to UTF-8 on the fly."""
 
-    def __init__(self, handle: BinaryIO, encoding: str) -> None:
+    def __init__(self, handle: BinaryIO, encoding: str, chunk_size: int) -> None:
         self._handle = handle
+        self.chunk_size = chunk_size
         self._decoder = None if encoding == "utf-8" else codecs.getincrementaldecoder(encoding)("replace")
 
     def read(self) -> bytes:
-        data = self._handle.read(CHUNK_SIZE)
+        data = self._handle.read(self.chunk_size)
         if self._decoder is None:
             return data
         text = self._decoder.decode(data, final=not data)
@@ -174,7 +175,13 @@ def scan_file(log_file: LogFile, matcher: Matcher, collect_timestamps: bool = Tr
         return result
 
 
-def scan_handle(handle: BinaryIO, log_file: LogFile, matcher: Matcher, collect_timestamps: bool = True) -> FileScan:
+def scan_handle(
+    handle: BinaryIO,
+    log_file: LogFile,
+    matcher: Matcher,
+    collect_timestamps: bool = True,
+    chunk_size: int | None = None,
+) -> FileScan:
     """Scan an open binary stream (a file, or the service's error message held in memory)."""
     result = FileScan(log_file)
     try:
@@ -186,7 +193,8 @@ def scan_handle(handle: BinaryIO, log_file: LogFile, matcher: Matcher, collect_t
         if encoding != "utf-8":
             result.decode_note = f"decoded as {encoding}"
         handle.seek(0)
-        _scan_stream(_ChunkSource(handle, encoding), log_file, matcher, result, collect_timestamps)
+        source = _ChunkSource(handle, encoding, chunk_size or CHUNK_SIZE)
+        _scan_stream(source, log_file, matcher, result, collect_timestamps)
     except OSError as exc:
         result.skipped_reason = f"cannot read: {exc.strerror or exc}"
     except MemoryError:
@@ -208,7 +216,7 @@ def _scan_stream(
         result.bytes_read += len(chunk)
         limit = len(data) if eof else data.rfind(b"\n") + 1
         if limit <= 0:
-            if len(data) < 4 * CHUNK_SIZE:
+            if len(data) < 4 * source.chunk_size:
                 carry = data
                 continue
             limit = len(data)  # an enormous line: treat what we have as a line and move on
