@@ -15,6 +15,13 @@ helps["ml batch-troubleshoot diagnose"] = """
 type: command
 short-summary: Diagnose a batch scoring job and print the verdict, the root cause, its evidence and the remedy.
 long-summary: >
+    Online: --name (with --resource-group/-g and --workspace-name/-w, or their 'az configure --defaults') finds the
+    job in your workspace with your 'az login'. For a batch endpoint job (a pipeline whose step is
+    'batchscoring') it fetches only the logs of the job and of that step - never the predictions or other
+    outputs - into a cache folder (or --download-path), then analyses them with the job's status, service error
+    and studio link. A second run fetches only the files that are new or changed (--refresh fetches them all).
+    A job still running is analysed as it stands.
+
     Offline: --log-dir analyses a folder of logs you downloaded (the studio's "Outputs + logs" of the
     batchscoring step, or what 'az ml job download --all' writes; the log root is found inside it).
 
@@ -27,6 +34,12 @@ long-summary: >
     severity exit with 1 (for CI pipelines). Bad input (no such folder, no job logs) exits non-zero with an
     error that says what was expected.
 examples:
+  - name: Diagnose a batch endpoint job in your workspace (its name is in 'az ml batch-endpoint list-jobs').
+    text: az ml batch-troubleshoot diagnose --name batchjob-3f1c -g my-rg -w my-workspace
+  - name: The same, with defaults set once, keeping the logs in a folder of your choice.
+    text: |
+        az configure --defaults group=my-rg workspace=my-workspace
+        az ml batch-troubleshoot diagnose -n batchjob-3f1c --download-path ./batchjob-logs
   - name: Diagnose a folder of logs downloaded from the studio.
     text: az ml batch-troubleshoot diagnose --log-dir ./batchscoring-logs
   - name: The structured report for a script.
@@ -37,6 +50,43 @@ examples:
     text: az ml batch-troubleshoot diagnose --log-dir ./logs -o table
   - name: Fail a CI step when an error is found.
     text: az ml batch-troubleshoot diagnose --log-dir ./logs --fail-on error -o none
+"""
+
+helps["ml batch-troubleshoot show"] = """
+type: command
+short-summary: Show a job's status, service error, studio link, steps and log files (with sizes), without
+    downloading anything.
+long-summary: >
+    For a batch endpoint job, 'logs_run' names the batchscoring step whose logs explain the job. Reading the log
+    list needs read access to the workspace's storage (e.g. 'Storage Blob Data Reader') or the run's log URLs.
+examples:
+  - name: Everything about a job, as JSON.
+    text: az ml batch-troubleshoot show -n batchjob-3f1c -g my-rg -w my-workspace
+  - name: The job and its steps, one row each, with their log files.
+    text: az ml batch-troubleshoot show -n batchjob-3f1c -o table
+  - name: The log files and their sizes.
+    text: az ml batch-troubleshoot show -n batchjob-3f1c --query "log_files[].[path, size]" -o tsv
+"""
+
+helps["ml batch-troubleshoot logs"] = """
+type: command
+short-summary: Print a job's logs, or follow them while the job runs; every line starts with the file it came from.
+long-summary: >
+    Reads the log files of the job and of its batchscoring step (driver, std_log, PRS master and worker logs,
+    progress overview, ...), each line prefixed like '[logs/sys/node/0/process000.txt] ...' (a coloured prefix per
+    file in a terminal). 'az ml job stream' cannot do this: it refuses pipeline steps and prints nothing for
+    finished jobs.
+
+    With --follow it polls for new lines (and new files) until the job finishes, survives network hiccups, then
+    prints a summary and the diagnosis verdict. Ctrl-C stops following (exit code 130); the job keeps running.
+    Secrets (SAS tokens, keys, passwords) are masked in every line.
+examples:
+  - name: Follow a running batch job until it finishes.
+    text: az ml batch-troubleshoot logs -n batchjob-3f1c -g my-rg -w my-workspace --follow
+  - name: Only the worker logs of node 0, only the errors.
+    text: az ml batch-troubleshoot logs -n batchjob-3f1c --file 'logs/sys/node/*' --node 0 --grep 'Error|Traceback'
+  - name: Print everything the job has written so far, and search it.
+    text: az ml batch-troubleshoot logs -n batchjob-3f1c | grep -i "out of memory"
 """
 
 helps["ml batch-troubleshoot rules"] = """

@@ -50,6 +50,48 @@ def load_arguments(loader: Any, _: Any) -> None:
             help="Processes used to read very large log files. Default: the number of CPUs (at most 4).",
         )
 
+        c.argument(
+            "download_path",
+            options_list=["--download-path", "-p"],
+            help="With --name: the folder that receives the job's logs (created if needed). Default: a cache folder "
+            "in the Azure CLI configuration directory. A second run fetches only missing or changed files.",
+        )
+        c.argument(
+            "refresh",
+            action="store_true",
+            options_list=["--refresh"],
+            help="With --name: download every log file again instead of reusing the ones already downloaded.",
+        )
+        c.argument(
+            "overwrite",
+            action="store_true",
+            options_list=["--overwrite"],
+            help="With --download-path: write into the folder even if it holds other files (same names are "
+            "replaced; nothing else is deleted).",
+        )
+
+    with loader.argument_context("ml batch-troubleshoot logs") as c:
+        c.argument(
+            "follow",
+            action="store_true",
+            options_list=["--follow", "-f"],
+            help="Keep printing new lines as the job writes them, until it finishes; then print a summary and the "
+            "diagnosis verdict. Ctrl-C stops following (the job keeps running).",
+        )
+        c.argument(
+            "file_glob",
+            options_list=["--file"],
+            help="Only log files whose path (or name) matches this glob, e.g. 'logs/sys/node/*' or '*process*.txt'.",
+        )
+        c.argument("node", options_list=["--node"], help="Only the log files of this node (e.g. 0 or 10.0.0.4).")
+        c.argument("grep", options_list=["--grep"], help="Only lines matching this regular expression.")
+        c.argument(
+            "no_diagnosis",
+            action="store_true",
+            options_list=["--no-diagnosis"],
+            help="With --follow: do not download the logs and print the verdict once the job finishes.",
+        )
+
     with loader.argument_context("ml batch-troubleshoot rules") as c:
         c.argument("category", options_list=["--category"], help="Only rules of this category.")
         c.argument(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from azext_batchtroubleshoot._format import transform_findings_table, transform_rules_table
+from azext_batchtroubleshoot._format import transform_findings_table, transform_job_table, transform_rules_table
 
 
 def load_command_table(loader: Any, _: Any) -> None:
@@ -12,6 +12,10 @@ def load_command_table(loader: Any, _: Any) -> None:
         group.custom_command(
             "diagnose", "diagnose", table_transformer=transform_findings_table, exception_handler=handle_exception
         )
+        group.custom_show_command(
+            "show", "show_job", table_transformer=transform_job_table, exception_handler=handle_exception
+        )
+        group.custom_command("logs", "job_logs", exception_handler=handle_exception)
     with loader.command_group("ml batch-troubleshoot rules", is_preview=True) as group:
         group.custom_command(
             "list", "list_rules", table_transformer=transform_rules_table, exception_handler=handle_exception

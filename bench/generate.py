@@ -57,7 +57,9 @@ OOM_PROCESS = 2
 MODULE_NODE = 6
 SLOW_NODE = 5
 SLOW_FACTOR = 1.6
-DEGRADE_REMAINING = 45_000  # the failure starts when about this many mini-batches are left (never before 30 %)
+# The failure starts when this many mini-batches are done: its ~50 minutes then end the job near 93 % at any scale
+# (never before 30 %, so that small scales still fail).
+DEGRADE_SHARE, DEGRADE_OFFSET, DEGRADE_FLOOR = 0.935, 32_000, 0.3
 
 START = calendar.timegm((2024, 5, 12, 7, 58, 41, 0, 0, 0)) + 0.226929
 JOB_ID = "a3f1c9e0-2b7d-4c55-a1e8-f0d2c6b4a9e7"
@@ -75,7 +77,7 @@ MASTER_THREAD = 140501711763200
 
 DRIVER_ARGS = (
     "--client_sdk_version 1.55.0 --scoring_module_name score.py --mini_batch_size 10 "
-    f"--error_threshold {ERROR_THRESHOLD} --output_action append_row --append_row_file_name predictions.csv "
+    "--error_threshold {threshold} --output_action append_row --append_row_file_name predictions.csv "
     f"--logging_level INFO --run_invocation_timeout {RUN_TIMEOUT} --run_max_try {RUN_MAX_TRY} "
     "--create_snapshot_at_runtime True --process_count_per_node {procs} --node_count {nodes} "
     "--resource_monitor_interval 60 --task_overhead_timeout 600 --first_task_creation_timeout 600 "
@@ -169,6 +171,20 @@ class Config:
         return f"10.0.0.{4 + node}" if self.ip_nodes else str(node)
 
     @property
+    def threshold(self) -> int:
+        """error_threshold: 3000 items from --scale 0.25 up, proportionally less below (short jobs)."""
+        if self.scale >= 0.25:
+            return ERROR_THRESHOLD
+        return max(100, round(ERROR_THRESHOLD * self.scale / 0.25 / 100) * 100)
+
+    @property
+    def stop_items(self) -> int:
+        """Failed items when the master notices the threshold is exceeded (3120 for the default threshold)."""
+        return self.threshold + max(
+            10, round((FAILED_ITEMS_AT_STOP - ERROR_THRESHOLD) * self.threshold / ERROR_THRESHOLD / 10) * 10
+        )
+
+    @property
     def oom_node(self) -> int:
         return min(OOM_NODE, self.nodes - 1)
 
@@ -211,8 +227,9 @@ class Worker:
     pid: int
     speed: float
     attempts: list[int] = field(default_factory=list)
-    # (time, event, pid): "start" (process started, pid = new pid), "killed" (-9), "exit74" (too many failures)
-    lifecycle: list[tuple[float, str, int]] = field(default_factory=list)
+    # (time, event, pid, init done): "start" (a process started: its pid and when its init() finished),
+    # "killed" (-9) and "exit74" (too many failed mini-batches: the old pid)
+    lifecycle: list[tuple[float, str, int, float]] = field(default_factory=list)
     interrupted: int = -1  # attempt index cut off by the stop signal
 
 
@@ -224,6 +241,7 @@ class Sim:
     node_start: list[float]
     main_pid: list[int]
     first_task: float
+    sched_secs: int
     sched_done: float
     t_deg: float | None
     t_end: float
@@ -233,6 +251,7 @@ class Sim:
     kills: list[float]
     peaks: list[tuple[float, float]]  # oom node memory curve: (time, percent) knots after degradation starts
     failover: float
+    interrupted: set[int] = field(default_factory=set)
     failed_rows: int = 0
     failed_items_final: int = 0
     succeeded_items: int = 0
@@ -249,16 +268,21 @@ class Sim:
         return knots[-1][1]
 
 
-def _memory_knots(rng: random.Random, t_deg: float, start_pct: float) -> tuple[list[tuple[float, float]], list[float]]:
-    """The OOM node's memory: a climb to the first kill, then a saw-tooth (drop after each -9, climb again)."""
+def _memory_knots(
+    rng: random.Random, t_deg: float, start_pct: float, squeeze: float
+) -> tuple[list[tuple[float, float]], list[float]]:
+    """The OOM node's memory: a climb to the first kill, then a saw-tooth (drop after each -9, climb again).
+
+    ``squeeze`` < 1 compresses the timeline for small scales, whose jobs are too short for the real one.
+    """
     knots = [(t_deg, start_pct)]
     kills: list[float] = []
-    t = t_deg + rng.uniform(1080, 1260)
-    for _ in range(40):
+    t = t_deg + rng.uniform(780, 960) * squeeze
+    for _ in range(60):
         knots.append((t, rng.uniform(98.3, 99.3)))
         kills.append(t)
-        knots.append((t + 25.0, rng.uniform(82.0, 86.0)))
-        t += rng.uniform(330, 480)
+        knots.append((t + 25.0 * squeeze, rng.uniform(86.0, 89.0)))
+        t += rng.uniform(330, 480) * squeeze
     return knots, kills
 
 
@@ -283,8 +307,8 @@ class Simulator:
         self.kills: list[float] = []
         self.peaks: list[tuple[float, float]] = []
         self.t_deg: float | None = None
-        self.deg_at = max(int(0.3 * self.n_mb), self.n_mb - DEGRADE_REMAINING)
-        self.stop_failed = FAILED_ITEMS_AT_STOP // MINI_BATCH_SIZE
+        self.deg_at = max(int(DEGRADE_FLOOR * self.n_mb), int(DEGRADE_SHARE * self.n_mb) - DEGRADE_OFFSET)
+        self.stop_failed = cfg.stop_items // MINI_BATCH_SIZE
         self.module_failures: dict[int, int] = {}
         self.node_start: list[float] = []
         self.main_pid: list[int] = []
@@ -305,19 +329,21 @@ class Simulator:
                 pid = main_pid + 31 + proc * rng.randrange(1, 4)
                 worker = Worker(node, proc, pid, factor * rng.uniform(0.95, 1.05))
                 begin = agent + 1.0 + 0.35 * proc + rng.random() * 0.4
-                worker.lifecycle.append((begin, "start", pid))
+                ready = begin + rng.uniform(55.0, 85.0)
+                worker.lifecycle.append((begin, "start", pid, ready))
                 self.workers.append(worker)
                 self.inflight.append(-1)
-                heapq.heappush(self.heap, (begin + rng.uniform(55.0, 85.0), len(self.workers) - 1))
+                heapq.heappush(self.heap, (ready, len(self.workers) - 1))
 
     def _restart(self, w: int, at: float, event: str, init: tuple[float, float]) -> None:
         worker, rng = self.workers[w], self.rng
-        worker.lifecycle.append((at, event, worker.pid))
+        worker.lifecycle.append((at, event, worker.pid, 0.0))
         self.next_pid[worker.node] += rng.randrange(3, 40)
         worker.pid = self.next_pid[worker.node]
         begin = at + rng.uniform(0.8, 2.5)
-        worker.lifecycle.append((begin, "start", worker.pid))
-        heapq.heappush(self.heap, (begin + rng.uniform(*init), w))
+        ready = begin + rng.uniform(*init)
+        worker.lifecycle.append((begin, "start", worker.pid, ready))
+        heapq.heappush(self.heap, (ready, w))
 
     # -- outcome of one pick --------------------------------------------------------------------------------------
 
@@ -337,11 +363,11 @@ class Simulator:
             return MODULE, rng.uniform(0.4, 1.6)
         if cfg.failure == "oom" and worker.node == cfg.oom_node:
             memory = self._memory(t)
-            slow = 1.0 + max(0.0, memory - 80.0) / 6.0
+            slow = 1.0 + max(0.0, memory - 80.0) / 8.0
             seconds = min(seconds * slow, RUN_TIMEOUT - 2.0)
-            if memory >= 90.0 and rng.random() < min(0.9, 0.15 + (memory - 90.0) / 6.0):
-                if rng.random() < 0.62:
-                    return MEMORY, rng.uniform(1.5, 6.0) * slow**0.5
+            if memory >= 88.0 and rng.random() < min(0.9, 0.2 + (memory - 88.0) / 20.0):
+                if rng.random() < 0.8:
+                    return MEMORY, rng.uniform(1.0, 4.0) * slow**0.5
                 return TIMEOUT, RUN_TIMEOUT + rng.uniform(0.05, 0.6)
         return OK, seconds
 
@@ -355,7 +381,8 @@ class Simulator:
     def _degrade(self, t: float) -> None:
         self.t_deg = t
         if self.cfg.failure == "oom":
-            self.peaks, self.kills = _memory_knots(self.rng, t, 60.0)
+            squeeze = min(1.0, self.n_mb / 50_000)
+            self.peaks, self.kills = _memory_knots(self.rng, t, 60.0, squeeze)
 
     # -- the event loop -------------------------------------------------------------------------------------------
 
@@ -372,7 +399,8 @@ class Simulator:
                 self._degrade(t)
         if attempt.kind == OK:
             self.failed_now.discard(mb)
-            if self.rng.random() < 0.0004 and self.t_deg is None:
+            chance = 0.001 if attempt.picked == 1 else 0.2
+            if self.rng.random() < chance and self.t_deg is None and len(self.first_done) < 0.9 * self.n_mb:
                 # The agent failed to release the task (known KeyError noise): it comes back after the timeout.
                 self.lost_picks.append((t + self.rng.uniform(0.02, 0.2), self.workers[w].node, mb, attempt.picked))
                 heapq.heappush(self.delayed, (t + VISIBILITY_TIMEOUT, mb))
@@ -393,7 +421,9 @@ class Simulator:
 
     def _pick(self, w: int, t: float) -> None:
         worker, rng, cfg = self.workers[w], self.rng, self.cfg
-        is_oom_worker = cfg.failure == "oom" and worker.node == cfg.oom_node and worker.proc == OOM_PROCESS % cfg.processes
+        is_oom_worker = (
+            cfg.failure == "oom" and worker.node == cfg.oom_node and worker.proc == OOM_PROCESS % cfg.processes
+        )
         if is_oom_worker and self.kills and self.kills[0] <= t:
             self.kills.pop(0)
             self._restart(w, t, KILLED, (50.0, 70.0))
@@ -417,7 +447,6 @@ class Simulator:
 
     def _after(self, w: int, t: float, kind: str) -> bool:
         """Worker lifecycle after an attempt; True when the worker was restarted (no pick now)."""
-        worker = self.workers[w]
         if kind == KILLED:
             self.kills.pop(0)
             self._restart(w, t, KILLED, (50.0, 70.0))
@@ -428,7 +457,6 @@ class Simulator:
             if count % 10 == 0:
                 self._restart(w, t + 0.3, "exit74", (55.0, 80.0))
                 return True
-        del worker
         return False
 
     def run(self) -> Sim:
@@ -446,28 +474,27 @@ class Simulator:
                 if self._after(w, t, kind):
                     continue
             self._pick(w, t + self.rng.uniform(0.03, 0.2))
+        interrupted: set[int] = set()
         if stopped:
             for w, index in enumerate(self.inflight):
                 if index >= 0:
                     self.workers[w].interrupted = index
-        kept = {i for i, index in enumerate(self.inflight) if index >= 0} if stopped else set()
-        sim = self._build(t_end, stopped, kept)
-        return sim
+                    interrupted.add(index)
+        return self._build(t_end, stopped, interrupted)
 
-    def _build(self, t_end: float, stopped: bool, interrupted_workers: set[int]) -> Sim:
+    def _build(self, t_end: float, stopped: bool, interrupted: set[int]) -> Sim:
         cfg, rng = self.cfg, self.rng
-        interrupted = {self.workers[w].interrupted for w in interrupted_workers}
         # Interrupted attempts never reach the report: drop them from the rows, keep them for the process logs.
         final_fail: dict[int, bool] = {}
         failed_rows = 0
-        succeeded_items = 0
         for index, attempt in enumerate(self.attempts):
             if index in interrupted:
                 continue
-            _fill_attempt(attempt, rng, cfg)
+            _fill_attempt(attempt, rng)
             final_fail[attempt.mb] = attempt.failed
             failed_rows += int(attempt.failed)
-            succeeded_items += 0 if attempt.failed else MINI_BATCH_SIZE
+        failed_final = sum(final_fail.values())
+        succeeded_items = MINI_BATCH_SIZE * (len(final_fail) - failed_final)
         first_task = START + rng.uniform(20.0, 24.0)
         sched = max(3, round(95 * self.n_mb / BASE_MINI_BATCHES))
         sim = Sim(
@@ -477,7 +504,8 @@ class Simulator:
             node_start=self.node_start,
             main_pid=self.main_pid,
             first_task=first_task,
-            sched_done=first_task + sched - 18.0 + rng.uniform(0.2, 0.9) if sched > 20 else first_task + sched,
+            sched_secs=sched,
+            sched_done=START + 0.6 + sched + rng.uniform(0.1, 0.9),
             t_deg=self.t_deg,
             t_end=t_end,
             stopped=stopped,
@@ -486,14 +514,15 @@ class Simulator:
             kills=[e[0] for wk in self.workers for e in wk.lifecycle if e[1] == KILLED],
             peaks=self.peaks,
             failover=self.first_done[len(self.first_done) * 35 // 100] if self.first_done else t_end,
+            interrupted=interrupted,
         )
         sim.failed_rows = failed_rows
-        sim.failed_items_final = MINI_BATCH_SIZE * sum(final_fail.values())
+        sim.failed_items_final = MINI_BATCH_SIZE * failed_final
         sim.succeeded_items = succeeded_items
         return sim
 
 
-def _fill_attempt(attempt: Attempt, rng: random.Random, cfg: Config) -> None:
+def _fill_attempt(attempt: Attempt, rng: random.Random) -> None:
     """Report fields of a finished attempt: process/run seconds and the error message."""
     elapsed = attempt.end - attempt.start
     if attempt.kind == OK:
@@ -514,7 +543,6 @@ def _fill_attempt(attempt: Attempt, rng: random.Random, cfg: Config) -> None:
         attempt.run_secs = max(0.05, elapsed - rng.uniform(0.02, 0.09))
         attempt.proc_secs = attempt.run_secs * rng.uniform(0.5, 0.9)
         attempt.error = "ModuleNotFoundError: No module named 'lightgbm'"
-    del cfg
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -577,7 +605,7 @@ def stop_time(sim: Sim) -> float:
 
 def write_driver(sim: Sim, root: Path, stamp: Stamp) -> None:
     cfg = sim.cfg
-    args = DRIVER_ARGS.format(procs=cfg.processes, nodes=cfg.nodes, cr=CR_HASH)
+    args = DRIVER_ARGS.format(procs=cfg.processes, nodes=cfg.nodes, cr=CR_HASH, threshold=cfg.threshold)
     t = START - 9.3
     lines = [
         f"[{stamp.iso(t)}] Entering context manager injector.",
@@ -597,7 +625,7 @@ def write_driver(sim: Sim, root: Path, stamp: Stamp) -> None:
         f"[{stamp.iso(end + 0.0001)}] TimeoutHandler __enter__",
         "Cleaning up all outstanding Run operations, waiting 300.0 seconds",
         "2 items cleaning up...",
-        f"Cleanup took {0.19 + (cfg.seed % 7) / 100:.17f} seconds",
+        "Cleanup took 0.19039106369018555 seconds",
         f"[{stamp.iso(end + 0.4)}] Command finished with return code {code}",
     ]
     write_text(root / "azureml-logs" / "70_driver_log.txt", lines)
@@ -654,7 +682,7 @@ def overview_lines(sim: Sim, rng: random.Random) -> list[tuple[float, str]]:
         (START + 1.1, "Start the simulator."),
         (START + 3.5, f"The overviewer on {master} started."),
     ]
-    sched_secs = round(sim.sched_done - START)
+    sched_secs = sim.sched_secs
     entries.append(
         (
             sim.sched_done,
@@ -676,6 +704,8 @@ def overview_lines(sim: Sim, rng: random.Random) -> list[tuple[float, str]]:
             cursor += 1
         if cursor == 0:
             entries.append((poll, "No task has been processed yet."))
+        elif poll < sim.sched_done:
+            entries.append((poll, f"Processed {cursor} mini batches."))
         else:
             elapsed = poll - sim.first_task
             remaining = elapsed / cursor * (n_mb - cursor)
@@ -702,12 +732,17 @@ def overview_end(sim: Sim, end: float) -> list[tuple[float, str]]:
     n_mb = cfg.mini_batches
     if sim.stopped:
         processed = len(sim.first_done)
+        elapsed = end - sim.first_task
+        remaining = elapsed / max(processed, 1) * (n_mb - processed)
         return [
-            (end, f"Processed {processed} of {n_mb} mini batches in {fmt_duration(end - sim.first_task)}."),
+            (
+                end,
+                f"Processed {processed} of {n_mb} mini batches in {fmt_duration(elapsed)}. "
+                f"Estimated remaining time {fmt_duration(remaining)}.",
+            ),
             (
                 end + 0.003,
-                f"The number of failed items is {FAILED_ITEMS_AT_STOP}, which exceeds error threshold "
-                f"{ERROR_THRESHOLD}.",
+                f"The number of failed items is {cfg.stop_items}, which exceeds error threshold {cfg.threshold}.",
             ),
             (end + 0.004, "Progress update stopped for reasons: ['Exceeded error threshold.']."),
             (end + 31.7, f"The overviewer on {master} stopped."),
@@ -752,22 +787,39 @@ def write_master(sim: Sim, root: Path, stamp: Stamp) -> None:
         line(START + 0.6, "INFO", f"Scheduling tasks for input 0: {folder}."),
     ]
     for node in range(cfg.nodes):
-        first.append(line(sim.node_start[node] + 0.5, "INFO", f"Node {cfg.node_name(node)} joined with "
-                          f"{cfg.processes} agents."))
+        first.append(
+            line(sim.node_start[node] + 0.5, "INFO", f"Node {cfg.node_name(node)} joined with {cfg.processes} agents.")
+        )
     first.append(
-        line(sim.first_task, "INFO", f"{cfg.node_name(0)}: setting job stage to FIRST_TASK_SCHEDULED, reason: The "
-             f"first task created at {stamp.bracket(sim.first_task)}.")
+        line(
+            sim.first_task,
+            "INFO",
+            f"{cfg.node_name(0)}: setting job stage to FIRST_TASK_SCHEDULED, reason: The "
+            f"first task created at {stamp.bracket(sim.first_task)}.",
+        )
     )
     first.append(line(sim.first_task, "INFO", "Setting job stage to FIRST_TASK_SCHEDULED."))
     n_mb = cfg.mini_batches
     t = sim.first_task
     while t < sim.sched_done:
         offset = int(n_mb * MINI_BATCH_SIZE * (t - sim.first_task) / max(1.0, sim.sched_done - sim.first_task))
-        first.append(line(t, "INFO", f"Save checkpoint for folder 0, offset {offset}, task_id {offset // 10}, "
-                          f"total_items {offset}, finished=False."))
+        first.append(
+            line(
+                t,
+                "INFO",
+                f"Save checkpoint for folder 0, offset {offset}, task_id {offset // 10}, "
+                f"total_items {offset}, finished=False.",
+            )
+        )
         t += 5.0 + rng.random()
-    first.append(line(sim.sched_done, "INFO", f"Save checkpoint for folder 0, offset {n_mb * 10}, task_id {n_mb}, "
-                      f"total_items {n_mb * 10}, finished=True."))
+    first.append(
+        line(
+            sim.sched_done,
+            "INFO",
+            f"Save checkpoint for folder 0, offset {n_mb * 10}, task_id {n_mb}, "
+            f"total_items {n_mb * 10}, finished=True.",
+        )
+    )
     first.append(line(sim.sched_done + 0.01, "INFO", "Setting job stage to SCHEDULING_FINISHED."))
     second = [
         line(sim.failover + 36.0, "INFO", "Start master role (round 2). The previous master role lost its lease."),
@@ -785,6 +837,8 @@ def write_master(sim: Sim, root: Path, stamp: Stamp) -> None:
         t += 600.0 + rng.uniform(0.0, 0.9)
     first.append(line(sim.failover, "WARNING", "Lost the lease of the master role. Another round will start."))
     second += master_end(sim, line)
+    first.sort(key=lambda text: text[:23])
+    second.sort(key=lambda text: text[:23])
     write_text(root / "logs" / "sys" / "master_role.txt", first)
     name = time.strftime("%Y%m%d%H%M%S", time.gmtime(sim.failover + 36.0))
     write_text(root / "logs" / "sys" / f"master_role.{name}.txt", second)
@@ -799,8 +853,11 @@ def master_end(sim: Sim, line: Callable[[float, str, str], str]) -> list[str]:
             line(end + 15.1, "INFO", "Setting job stage to COMPLETED."),
         ]
     return [
-        line(end + 0.4, "ERROR", f"The number of failed items is {FAILED_ITEMS_AT_STOP}, which exceeds error "
-             f"threshold {ERROR_THRESHOLD}."),
+        line(
+            end + 0.4,
+            "ERROR",
+            f"The number of failed items is {sim.cfg.stop_items}, which exceeds error threshold {sim.cfg.threshold}.",
+        ),
         line(end + 0.4, "INFO", summary_sentence(sim)),
         line(end + 0.5, "INFO", "Master sent a stop signal."),
         line(end + 31.2, "INFO", "Setting job stage to FAILED."),
@@ -813,7 +870,7 @@ def summary_sentence(sim: Sim) -> str:
     return (
         f"There are {n_mb} mini batches with {n_mb * MINI_BATCH_SIZE} items. Processed {processed} mini batches "
         f"containing {processed * MINI_BATCH_SIZE} items, {processed * MINI_BATCH_SIZE - sim.failed_items_final} "
-        f"succeeded, {sim.failed_items_final} failed. The error threshold is {ERROR_THRESHOLD}."
+        f"succeeded, {sim.failed_items_final} failed. The error threshold is {sim.cfg.threshold}."
     )
 
 
@@ -822,7 +879,7 @@ def write_results(sim: Sim, root: Path, stamp: Stamp) -> None:
         result = [
             "User program failed with Exception: Run failed, please check logs for details. You can check "
             "logs/readme.txt for the layout of logs.",
-            f"The number of failed items is {FAILED_ITEMS_AT_STOP}, which exceeds error threshold {ERROR_THRESHOLD}.",
+            f"The number of failed items is {sim.cfg.stop_items}, which exceeds error threshold {sim.cfg.threshold}.",
             summary_sentence(sim),
         ]
     else:
@@ -843,13 +900,15 @@ def write_results(sim: Sim, root: Path, stamp: Stamp) -> None:
         ],
     )
     errors = []
-    for attempt in sim.attempts:
-        if attempt.kind in (MEMORY, MODULE):
+    for index, attempt in enumerate(sim.attempts):
+        if attempt.kind in (MEMORY, MODULE) and index not in sim.interrupted:
             worker = sim.workers[attempt.worker]
-            message = attempt.error.split(".")[-1] if attempt.kind == MEMORY else attempt.error
             errors.append(
-                (attempt.end, f"{stamp.log(attempt.end)}|{proc_name(worker.proc)}|"
-                 f"{sim.cfg.node_name(worker.node)}|{message}")
+                (
+                    attempt.end,
+                    f"{stamp.log(attempt.end)}|{proc_name(worker.proc)}|"
+                    f"{sim.cfg.node_name(worker.node)}|{attempt.error}",
+                )
             )
     if errors:
         errors.sort()
@@ -865,9 +924,7 @@ def write_reports(sim: Sim, root: Path, stamp: Stamp) -> None:
     folder = root / "logs" / "sys" / "job_report"
     out = Out(folder / "processed_mini-batches.csv")
     out.add(MINIBATCH_HEADER)
-    order = sorted(
-        (a.end, i) for i, a in enumerate(sim.attempts) if i not in {w.interrupted for w in sim.workers}
-    )
+    order = sorted((a.end, i) for i, a in enumerate(sim.attempts) if i not in sim.interrupted)
     per_process: dict[tuple[int, int], list[float]] = {}
     for _, index in order:
         attempt = sim.attempts[index]
@@ -939,20 +996,21 @@ def _status(kind: str) -> tuple[str, str]:
 # Per node: logs/sys/node, logs/user/{stdout,entry_script_log,error}, logs/perf
 
 
-@dataclass
 class NodeWriter:
-    sim: Sim
-    node: int
-    root: Path
-    stamp: Stamp = field(default_factory=Stamp)
+    """Everything one node writes: its process logs, the user's stdout, errors and the resource monitor."""
 
-    def __post_init__(self) -> None:
-        self.cfg = self.sim.cfg
-        self.name = self.cfg.node_name(self.node)
-        self.rng = random.Random(f"{self.cfg.seed}-node-{self.node}")
-        self.workers = [w for w in self.sim.workers if w.node == self.node]
-        self.main_pid = self.sim.main_pid[self.node]
-        self.thread = 139773019682560 + 4096 * self.node
+    def __init__(self, sim: Sim, node: int, root: Path, stamp: Stamp) -> None:
+        self.sim = sim
+        self.node = node
+        self.root = root
+        self.stamp = stamp
+        self.cfg = sim.cfg
+        self.name = self.cfg.node_name(node)
+        self.rng = random.Random(f"{self.cfg.seed}-node-{node}")
+        self.workers = [w for w in sim.workers if w.node == node]
+        self.main_pid = sim.main_pid[node]
+        self.thread = 139773019682560 + 4096 * node
+        self.stop = stop_time(sim)
 
     def write(self) -> None:
         for worker in self.workers:
@@ -974,7 +1032,7 @@ class NodeWriter:
         add(start + 5.3, "ERROR", f"stderr: Already registered authentication for run id: {JOB_ID}")
         for worker in self.workers:
             name = proc_name(worker.proc)
-            for t, event, pid in worker.lifecycle:
+            for t, event, pid, _ in worker.lifecycle:
                 if event == "start":
                     add(t, "INFO", f"Start the agent {name} with pid {pid}.")
                 elif event == KILLED:
@@ -986,8 +1044,11 @@ class NodeWriter:
             if node == self.node:
                 self._keyerror(add, t, mb, picked)
         for _ in range(rng.randrange(2, 7)):
-            add(rng.uniform(start + 60.0, self.sim.t_end), "ERROR", "stderr: terminate called without an active "
-                "exception")
+            add(
+                rng.uniform(start + 60.0, self.sim.t_end),
+                "ERROR",
+                "stderr: terminate called without an active exception",
+            )
         end = stop_time(self.sim)
         code = 82 if self.sim.stopped else 0
         if self.sim.stopped:
@@ -1020,7 +1081,7 @@ class NodeWriter:
         std_out = Out(logs / "user" / "stdout" / self.name / f"{name}.stdout.txt")
         esl_out = Out(logs / "user" / "entry_script_log" / self.name / f"{name}.log.txt")
         errors: list[str] = []
-        starts = [(t, pid) for t, event, pid in worker.lifecycle if event == "start"]
+        starts = [(t, pid, ready) for t, event, pid, ready in worker.lifecycle if event == "start"]
         sim = self.sim
         next_start = 0
         for count, index in enumerate(worker.attempts):
@@ -1032,7 +1093,7 @@ class NodeWriter:
         while next_start < len(starts):
             self._process_start(sys_out, std_out, esl_out, worker, *starts[next_start])
             next_start += 1
-        end = stop_time(sim)
+        end = self.stop
         ts = self.stamp.log
         if sim.stopped:
             sys_out.add(f"{ts(end + 0.2)}|INFO|{worker.pid}|Received the stop signal. {name} is exiting.")
@@ -1044,18 +1105,19 @@ class NodeWriter:
         if errors:
             write_text(logs / "user" / "error" / self.name / f"{name}.txt", errors)
 
-    def _process_start(self, sys_out: Out, std_out: Out, esl_out: Out, worker: Worker, t: float, pid: int) -> None:
+    def _process_start(
+        self, sys_out: Out, std_out: Out, esl_out: Out, worker: Worker, t: float, pid: int, ready: float
+    ) -> None:
         ts, rng = self.stamp.log, self.rng
         name = proc_name(worker.proc)
-        loaded = t + rng.uniform(48.0, 62.0)
+        loaded = ready - rng.uniform(0.005, 0.02)
         sys_out.extend(
             (
                 f"{ts(t)}|INFO|{pid}|Start the agent {name}.",
-                f"{ts(t + 0.4)}|INFO|{pid}|Worker - Telemetry: hostIp:{self.name}, processId:{pid}, "
+                f"{ts(t + 0.4)}|INFO|{pid}|Worker - Telemetry: hostIp:10.0.0.{4 + self.node}, processId:{pid}, "
                 "computeType:AmlCompute",
                 f"{ts(t + 0.5)}|INFO|{pid}|Loading the entry script score.py.",
                 f"{ts(t + 0.9)}|INFO|{pid}|Calling init() of the entry script.",
-                f"{ts(loaded)}|INFO|{pid}|init() finished in {loaded - t - 0.9:.2f} seconds.",
             )
         )
         std_out.extend(
@@ -1063,11 +1125,15 @@ class NodeWriter:
                 f"{ts(t + 0.95)} INFO score: init() starting on {self.name}/{name}",
                 f"{ts(t + 1.2)} INFO score: loading model from /mnt/azureml/cr/j/{CR_HASH}/exe/wd/model "
                 "(model.pkl, 3 encoders)",
-                f"{ts(loaded - 0.2)} INFO score: model loaded in {loaded - t - 1.2:.1f}s, "
-                f"rss_mb={rng.uniform(2600, 2900):.0f}",
             )
         )
         esl_out.add(f"{ts(t + 0.9)} - {name} - INFO - init() called.")
+        if loaded < self.stop:
+            sys_out.add(f"{ts(loaded)}|INFO|{pid}|init() finished in {loaded - t - 0.9:.2f} seconds.")
+            std_out.add(
+                f"{ts(loaded - 0.2)} INFO score: model loaded in {loaded - t - 1.2:.1f}s, "
+                f"rss_mb={rng.uniform(2600, 2900):.0f}"
+            )
 
     def _rss(self, worker: Worker, t: float) -> float:
         sim = self.sim
@@ -1090,9 +1156,7 @@ class NodeWriter:
     ) -> None:
         ts, rng, pid, mb = self.stamp.log, self.rng, attempt.pid, attempt.mb
         name = proc_name(worker.proc)
-        record = (
-            f'{{"agent": "{name}", "task_id": {mb}, "dequeue_count": {attempt.picked}, "total": {MINI_BATCH_SIZE}'
-        )
+        record = f'{{"agent": "{name}", "task_id": {mb}, "dequeue_count": {attempt.picked}, "total": {MINI_BATCH_SIZE}'
         sys_out.add(f"{ts(attempt.start)}|INFO|{pid}|Start to process {record}}}.")
         self._score_files(std_out, attempt, interrupted)
         if interrupted:
@@ -1101,7 +1165,7 @@ class NodeWriter:
         end = attempt.end
         if kind == OK:
             sys_out.add(
-                f"{ts(end)}|INFO|{pid}|Processed {record}, \"succeeded\": {MINI_BATCH_SIZE}, \"failed\": 0, "
+                f'{ts(end)}|INFO|{pid}|Processed {record}, "succeeded": {MINI_BATCH_SIZE}, "failed": 0, '
                 f'"elapsed": {end - attempt.start:.3f}, "process_time": {attempt.proc_secs:.3f}, '
                 f'"run_method_time": {attempt.run_secs or 0.0:.3f}}}.'
             )
@@ -1111,9 +1175,9 @@ class NodeWriter:
             )
             if count % 25 == 0:
                 std_out.add(
-                    f"{ts(end - 0.002)} INFO score: metrics batches={count + 1} mean_abs_error={rng.uniform(0.018, "
-                    f"0.026):.4f} rmse={rng.uniform(0.04, 0.05):.4f} error_rate={rng.uniform(0.0008, 0.0016):.4f} "
-                    f"rss_mb={self._rss(worker, end):.0f}"
+                    f"{ts(end - 0.002)} INFO score: metrics batches={count + 1} "
+                    f"mean_abs_error={rng.uniform(0.018, 0.026):.4f} rmse={rng.uniform(0.04, 0.05):.4f} "
+                    f"error_rate={rng.uniform(0.0008, 0.0016):.4f} rss_mb={self._rss(worker, end):.0f}"
                 )
         elif kind == TIMEOUT:
             sys_out.add(
@@ -1125,7 +1189,7 @@ class NodeWriter:
         else:
             exc = "_ArrayMemoryError" if kind == MEMORY else "ModuleNotFoundError"
             sys_out.add(
-                f"{ts(end)}|ERROR|{pid}|Failed to process {record}, \"succeeded\": 0, \"method\": \"run\", "
+                f'{ts(end)}|ERROR|{pid}|Failed to process {record}, "succeeded": 0, "method": "run", '
                 f'"exc_type": "{exc}"}}. See logs/user/error/{self.name}/{name}.txt for the stack trace.'
             )
             errors.extend(self._traceback(attempt, name))
@@ -1170,25 +1234,33 @@ class NodeWriter:
         random_ = rng.random
         start, end = attempt.start, attempt.end
         kind = attempt.kind
-        if kind == OK and not interrupted:
+        span = (end - start - 0.05) / MINI_BATCH_SIZE if kind == OK else (end - start) / (MINI_BATCH_SIZE + 2)
+        if interrupted:
+            files = max(0, min(MINI_BATCH_SIZE - 1, int((self.stop - start) / span)))
+        elif kind == OK:
             files = MINI_BATCH_SIZE
         elif kind in (MEMORY, MODULE):
             files = 1 + int(random_() * 3)
         else:
             files = int(random_() * MINI_BATCH_SIZE)
-        span = (end - start - 0.05) / MINI_BATCH_SIZE if kind == OK else (end - start) / (MINI_BATCH_SIZE + 2)
         lines = [f"{ts(start + 0.004)} INFO score: run() got {MINI_BATCH_SIZE} files (mini batch {attempt.mb})"]
         first = attempt.mb * MINI_BATCH_SIZE
         t = start + 0.01
         total_rows = 0
         for j in range(files):
-            path = f"{INPUT_ROOT}/{file_name(first + j)}"
+            name = file_name(first + j)
+            path = f"{INPUT_ROOT}/{name}"
             rows = 800 + int(random_() * 1200)
             total_rows += rows
             read = span * (0.25 + 0.2 * random_())
-            lines.append(f"{ts(t + read)} INFO score: loaded {path} shape=({rows}, 24) in {read:.3f}s")
+            lines.append(
+                f"{ts(t + read)} INFO score: loaded {name} shape=({rows}, 24) nulls={int(random_() * 4)} in {read:.3f}s"
+            )
             t += span
-            lines.append(f"{ts(t)} INFO score: scored {path} rows={rows} in {span - read:.3f}s")
+            lines.append(
+                f"{ts(t)} INFO score: scored {path} rows={rows} in {span - read:.3f}s "
+                f"pred_mean={0.3 + 0.3 * random_():.4f}"
+            )
             draw = random_()
             if draw < 0.002:
                 lines.append(
@@ -1202,6 +1274,10 @@ class NodeWriter:
                     "feature names"
                 )
         if kind == OK and not interrupted:
+            lines.append(
+                f"{ts(end - 0.009)} INFO score: returning {MINI_BATCH_SIZE} predictions for the append_row output "
+                "(predictions.csv)"
+            )
             lines.append(
                 f"{ts(end - 0.008)} INFO score: mini batch {attempt.mb} done: {files} files, {total_rows} rows, "
                 f"errors=0, {end - start:.2f}s"
@@ -1243,8 +1319,16 @@ class PerfWriter:
             memory = sim.oom_memory(t) if oom else base + rng.uniform(-2.0, 2.0)
             used = MEM_TOTAL_MB * memory / 100.0
             cpu = rng.uniform(96.0, 99.9) if slow or (oom and memory > 90.0) else rng.uniform(62.0, 88.0)
-            for i, step in enumerate((rng.uniform(900, 1400), rng.uniform(300, 520), rng.uniform(35, 60),
-                                      rng.uniform(4, 9), rng.uniform(2, 5), rng.uniform(30, 55))):
+            for i, step in enumerate(
+                (
+                    rng.uniform(900, 1400),
+                    rng.uniform(300, 520),
+                    rng.uniform(35, 60),
+                    rng.uniform(4, 9),
+                    rng.uniform(2, 5),
+                    rng.uniform(30, 55),
+                )
+            ):
                 counters[i] += step
             usage.add(
                 f"{iso},{cpu:.1f},{MEM_TOTAL_MB:.1f},{MEM_TOTAL_MB - used:.1f},{used:.1f},{memory:.1f},"
@@ -1262,81 +1346,103 @@ class PerfWriter:
         for out in (usage, disk, procs):
             out.close()
 
-    def _pids_at(self, t: float) -> list[tuple[str, int]]:
+    def _pids_at(self, t: float) -> list[tuple[str, int, float]]:
+        """(process name, pid, started at) of the worker processes alive at time t."""
         result = []
         for worker in self.sim.workers:
             if worker.node != self.node:
                 continue
-            pid = 0
-            for when, event, new_pid in worker.lifecycle:
+            pid, began = 0, 0.0
+            for when, event, new_pid, _ in worker.lifecycle:
                 if when > t:
                     break
-                pid = new_pid if event == "start" else 0
+                pid, began = (new_pid, when) if event == "start" else (0, 0.0)
             if pid:
-                result.append((proc_name(worker.proc), pid))
+                result.append((proc_name(worker.proc), pid, began))
         return result
 
+    def _leaking(self, name: str, t: float) -> bool:
+        cfg, sim = self.sim.cfg, self.sim
+        return (
+            cfg.failure == "oom"
+            and self.node == cfg.oom_node
+            and name == proc_name(OOM_PROCESS % cfg.processes)
+            and sim.t_deg is not None
+            and t >= sim.t_deg
+        )
+
     def _process_rows(self, iso: str, t: float, memory: float) -> list[str]:
-        rng, sim, cfg = self.rng, self.sim, self.sim.cfg
-        rows = [f"{iso},{sim.main_pid[self.node]},python agent_manager,{rng.uniform(0.5, 3.0):.1f},"
-                f"{rng.uniform(180, 260):.1f},{rng.uniform(0.3, 0.5):.2f}"]
+        rng, sim = self.rng, self.sim
+        rows = [
+            f"{iso},{sim.main_pid[self.node]},python agent_manager,{rng.uniform(0.5, 3.0):.1f},"
+            f"{rng.uniform(180, 260):.1f},{rng.uniform(0.3, 0.5):.2f}"
+        ]
         if self.node == 0:
-            rows.append(f"{iso},356,python master_role,{rng.uniform(1.0, 6.0):.1f},{rng.uniform(400, 700):.1f},"
-                        f"{rng.uniform(0.7, 1.2):.2f}")
-        leak = cfg.failure == "oom" and self.node == cfg.oom_node and sim.t_deg is not None and t >= sim.t_deg
-        for name, pid in self._pids_at(t):
-            if leak and name == proc_name(OOM_PROCESS % cfg.processes):
-                rss = max(3000.0, (memory - 38.0) / 100.0 * MEM_TOTAL_MB)
-            else:
-                rss = rng.uniform(2900, 3400)
-            rows.append(f"{iso},{pid},python {name},{rng.uniform(70, 99):.1f},{rss:.1f},"
-                        f"{rss / MEM_TOTAL_MB * 100:.2f}")
+            rows.append(
+                f"{iso},356,python master_role,{rng.uniform(1.0, 6.0):.1f},{rng.uniform(400, 700):.1f},"
+                f"{rng.uniform(0.7, 1.2):.2f}"
+            )
+        for name, pid, _ in self._pids_at(t):
+            rss = (
+                max(3000.0, (memory - 38.0) / 100.0 * MEM_TOTAL_MB)
+                if self._leaking(name, t)
+                else rng.uniform(2900, 3400)
+            )
+            rows.append(f"{iso},{pid},python {name},{rng.uniform(70, 99):.1f},{rss:.1f},{rss / MEM_TOTAL_MB * 100:.2f}")
         return rows
 
     def _snapshot(self, folder: Path, t: float, memory: float) -> None:
-        rng = self.rng
+        """``ps aux``-style text in logs/perf/<node>/os/%Y%m%d%H/processes_%M."""
+        rng, sim = self.rng, self.sim
         gm = time.gmtime(t)
         path = folder / "os" / time.strftime("%Y%m%d%H", gm) / f"processes_{time.strftime('%M', gm)}"
-        clock = time.strftime("%H:%M", gm)
-        lines = ["USER         PID %CPU %MEM    VSZ   RSS TTY      STAT START   TIME COMMAND",
-                 "root           1  0.0  0.0   4628  3540 ?        Ss   07:56   0:00 /bin/sh -c /mnt/azureml/cr/j/"
-                 f"{CR_HASH}/exe/wd/run.sh",
-                 f"root         {self.sim.main_pid[self.node]:>3}  1.2  0.4 1203340 231240 ?      Sl   07:58   2:11 "
-                 f"{ENV_PATH}/bin/python driver/amlbi_main.py --process_count_per_node {self.sim.cfg.processes}"]
-        for name, pid in self._pids_at(t):
+        node_start = time.strftime("%H:%M", time.gmtime(sim.node_start[self.node]))
+        lines = [
+            "USER         PID %CPU %MEM      VSZ      RSS TTY      STAT START   TIME COMMAND",
+            f"root           1  0.0  0.0     4628     3540 ?        Ss   {node_start}   0:00 /bin/sh -c "
+            f"/mnt/azureml/cr/j/{CR_HASH}/exe/wd/run.sh",
+            f"root       {sim.main_pid[self.node]:>5}  1.2  0.4  1203340   231240 ?        Sl   {node_start}   "
+            f"{int(t - START) // 1500}:{int(t - START) // 25 % 60:02d} {ENV_PATH}/bin/python driver/amlbi_main.py "
+            f"--process_count_per_node {sim.cfg.processes}",
+        ]
+        for name, pid, began in self._pids_at(t):
             cpu = rng.uniform(80.0, 99.0)
-            rss_kb = int(rng.uniform(2900, 3400) * 1024)
-            if self.sim.cfg.failure == "oom" and self.node == self.sim.cfg.oom_node and name == proc_name(
-                OOM_PROCESS % self.sim.cfg.processes
-            ) and self.sim.t_deg is not None and t >= self.sim.t_deg:
-                rss_kb = int(max(3000.0, (memory - 38.0) / 100.0 * MEM_TOTAL_MB) * 1024)
-            lines.append(f"root       {pid:>5} {cpu:4.1f} {rss_kb / MEM_TOTAL_MB / 10.24:4.1f} {rss_kb + 900000:>7} "
-                         f"{rss_kb:>6} ?        Rl   {clock}  41:07 {ENV_PATH}/bin/python -m azureml_sys.parallel_run."
-                         f"worker {name}")
+            rss_mb = (
+                max(3000.0, (memory - 38.0) / 100.0 * MEM_TOTAL_MB)
+                if self._leaking(name, t)
+                else rng.uniform(2900, 3400)
+            )
+            rss_kb = int(rss_mb * 1024)
+            cpu_secs = int((t - began) * 0.85)
+            lines.append(
+                f"root       {pid:>5} {cpu:4.1f} {rss_mb / MEM_TOTAL_MB * 100:4.1f} {rss_kb + 900_000:>8} {rss_kb:>8} "
+                f"?        Rl   {time.strftime('%H:%M', time.gmtime(began))} {cpu_secs // 60:>3}:{cpu_secs % 60:02d} "
+                f"{ENV_PATH}/bin/python -m azureml_sys.parallel_run.worker {name}"
+            )
         write_text(path, lines)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
 # Orchestration
 
-_SIM: Sim | None = None
+_STATE: dict[str, Sim] = {}
 
 
 def _run_task(task: str) -> tuple[str, float]:
     """One unit of work for the pool (fork start method: the simulation is inherited, not pickled)."""
-    assert _SIM is not None
+    sim = _STATE["sim"]
     began = time.perf_counter()
-    root = _SIM.cfg.out
+    root = sim.cfg.out
     stamp = Stamp()
     if task == "reports":
-        write_reports(_SIM, root, stamp)
+        write_reports(sim, root, stamp)
     elif task == "misc":
-        write_driver(_SIM, root, stamp)
-        write_overview(_SIM, root, stamp)
-        write_master(_SIM, root, stamp)
-        write_results(_SIM, root, stamp)
+        write_driver(sim, root, stamp)
+        write_overview(sim, root, stamp)
+        write_master(sim, root, stamp)
+        write_results(sim, root, stamp)
     else:
-        NodeWriter(_SIM, int(task.split("-")[1]), root, stamp).write()
+        NodeWriter(sim, int(task.split("-")[1]), root, stamp).write()
     return task, time.perf_counter() - began
 
 
@@ -1378,7 +1484,7 @@ def summarise(root: Path) -> tuple[int, int, dict[str, tuple[int, int]]]:
     return total, files, families
 
 
-def parse_args(argv: list[str] | None) -> tuple[Config, int, bool]:
+def parse_args(argv: list[str] | None) -> tuple[Config, int]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out", type=Path, help="output folder (created; must be empty unless --force)")
     parser.add_argument("--scale", type=float, default=1.0, help="1.0 = 200,000 mini-batches, about 800 MB")
@@ -1397,14 +1503,14 @@ def parse_args(argv: list[str] | None) -> tuple[Config, int, bool]:
             parser.error(f"{args.out} is not empty (use --force to replace it)")
         shutil.rmtree(args.out)
     cfg = Config(args.out, args.scale, args.seed, args.nodes, args.processes, args.failure, args.ip_nodes)
-    return cfg, max(1, args.jobs), True
+    return cfg, max(1, args.jobs)
 
 
 def main(argv: list[str] | None = None) -> int:
-    global _SIM
-    cfg, jobs, _ = parse_args(argv)
+    cfg, jobs = parse_args(argv)
     began = time.perf_counter()
-    _SIM = Simulator(cfg).run()
+    sim = Simulator(cfg).run()
+    _STATE["sim"] = sim
     simulated = time.perf_counter() - began
     cfg.out.mkdir(parents=True, exist_ok=True)
     tasks = ["reports", "misc"] + [f"node-{n}" for n in range(cfg.nodes)]
@@ -1415,28 +1521,33 @@ def main(argv: list[str] | None = None) -> int:
         for task in tasks:
             _run_task(task)
     elapsed = time.perf_counter() - began
-    report(_SIM, cfg, simulated, elapsed)
+    report(sim, cfg, simulated, elapsed)
     return 0
 
 
 def report(sim: Sim, cfg: Config, simulated: float, elapsed: float) -> None:
     total, files, families = summarise(cfg.out)
-    print(f"Wrote {cfg.out}: {total / 1e6:,.1f} MB in {files} files, {elapsed:.1f} s "
-          f"(simulation {simulated:.1f} s).")
+    print(f"Wrote {cfg.out}: {total / 1e6:,.1f} MB in {files} files, {elapsed:.1f} s (simulation {simulated:.1f} s).")
     for family, (count, nbytes) in sorted(families.items(), key=lambda item: -item[1][1]):
         print(f"  {family:<20} {nbytes / 1e6:>9,.1f} MB  {count:>5} files")
-    rows = sum(1 for _ in sim.attempts) - sum(1 for w in sim.workers if w.interrupted >= 0)
-    print(f"Job: {cfg.mini_batches} mini-batches, {len(sim.first_done)} processed, {rows} report rows, "
-          f"{sim.failed_rows} failed rows, {sim.failed_items_final} failed items (final state), "
-          f"span {fmt_duration(sim.t_end - START)}, failure={cfg.failure}.")
+    rows = len(sim.attempts) - len(sim.interrupted)
+    print(
+        f"Job: {cfg.mini_batches} mini-batches, {len(sim.first_done)} processed, {rows} report rows, "
+        f"{sim.failed_rows} failed rows, {sim.failed_items_final} failed items (final state), "
+        f"span {fmt_duration(sim.t_end - START)}, failure={cfg.failure}."
+    )
     if cfg.failure == "oom":
         node = cfg.node_name(cfg.oom_node)
-        print(f"Hidden failure: logs/sys/node/{node}/_main.txt has {len(sim.kills)} x "
-              f"'{proc_name(OOM_PROCESS % cfg.processes)} exits with returncode -9.' "
-              f"(first {time.strftime('%H:%M:%S', time.gmtime(sim.kills[0] + 0.41)) if sim.kills else '-'}).")
+        print(
+            f"Hidden failure: logs/sys/node/{node}/_main.txt has {len(sim.kills)} x "
+            f"'{proc_name(OOM_PROCESS % cfg.processes)} exits with returncode -9.' "
+            f"(first {time.strftime('%H:%M:%S', time.gmtime(sim.kills[0] + 0.41)) if sim.kills else '-'})."
+        )
     elif cfg.failure == "module":
-        print(f"Hidden failure: logs/user/error/{cfg.node_name(cfg.module_node)}/process*.txt "
-              "ModuleNotFoundError: No module named 'lightgbm'.")
+        print(
+            f"Hidden failure: logs/user/error/{cfg.node_name(cfg.module_node)}/process*.txt "
+            "ModuleNotFoundError: No module named 'lightgbm'."
+        )
 
 
 if __name__ == "__main__":

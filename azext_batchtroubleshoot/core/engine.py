@@ -33,6 +33,14 @@ def analyse_folder(folder: str, job: JobInfo | None = None, workers: int = 1) ->
     return analyse_tree(tree, job, workers=workers)
 
 
+def analyse_folder_with_facts(folder: str, job: JobInfo | None = None, workers: int = 1) -> tuple[Report, JobFacts]:
+    """Like ``analyse_folder``, and also the facts the report was built from (the HTML report draws them)."""
+    tree = walk_tree(folder)
+    active = list(REGISTRY)
+    facts = collect(tree, all_triggers(active), job, workers=workers)
+    return analyse_facts(facts, active), facts
+
+
 def analyse_tree(
     tree: LogTree, job: JobInfo | None = None, rules: Sequence[Rule] | None = None, workers: int = 1
 ) -> Report:

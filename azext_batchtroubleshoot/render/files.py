@@ -11,13 +11,17 @@ from ..core.errors import ReportWriteError
 from ..logs.redact import redact
 
 
-def render_for_path(report: dict[str, Any], path: str) -> str:
+def wants_charts(path: str | None) -> bool:
+    """An HTML report draws charts from the job's facts: the caller then passes ``chart_data(facts)``."""
+    return bool(path) and str(path).lower().endswith((".html", ".htm"))
+
+
+def render_for_path(report: dict[str, Any], path: str, charts: dict[str, Any] | None = None) -> str:
     lower = path.lower()
-    if lower.endswith((".html", ".htm")):
+    if wants_charts(path):
         from .html import render_html
 
-        html: str = render_html(report)
-        return html
+        return render_html(report, charts)
     if lower.endswith((".md", ".markdown")):
         from .markdown import render_markdown
 
@@ -34,8 +38,9 @@ def render_for_path(report: dict[str, Any], path: str) -> str:
     )
 
 
-def write_report(report: dict[str, Any], path: str) -> None:
-    content = render_for_path(report, path)
+def write_report(report: dict[str, Any], path: str, charts: dict[str, Any] | None = None) -> None:
+    """Write ``report`` to ``path``; ``charts`` (from ``chartdata.chart_data``) is drawn in an HTML report."""
+    content = render_for_path(report, path, charts)
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise ReportWriteError(f"The folder '{folder}' does not exist.", "Create it first or choose another path.")

@@ -28,10 +28,69 @@ from .bt922_worker_stderr_noise import WorkerStderrNoise
 from .bt990_unknown_error import UnknownError
 
 # --- imports: catalog batch A (environment, entry script, input data, output) ---
+# isort: split
+from .bt105_missing_optional_dependency import MissingOptionalDependency
+from .bt106_image_build_conda_not_found import ImageBuildCondaNotFound
+from .bt204_entry_script_module_not_found import EntryScriptModuleNotFound
+from .bt205_online_style_score_script import OnlineStyleScoreScript
+from .bt206_automl_model_not_batch_ready import AutomlModelNotBatchReady
+from .bt207_model_load_failed import ModelLoadFailed
+from .bt301_mlflow_unsupported_file_type import MlflowUnsupportedFileType
+from .bt302_mlflow_signature_mismatch import MlflowSignatureMismatch
+from .bt303_input_file_failed import InputFileFailed
+from .bt304_no_objects_to_concatenate import NoObjectsToConcatenate
+from .bt305_invalid_jsonl_input import InvalidJsonlInput
+from .bt306_dataset_param_no_default import DatasetParamNoDefault
+from .bt307_task_creation_failed import TaskCreationFailed
+from .bt308_tabular_single_mini_batch import TabularSingleMiniBatch
+from .bt401_append_row_concatenation_failed import AppendRowConcatenationFailed
+from .bt402_no_temp_file_found import NoTempFileFound
+from .bt403_all_temp_files_empty import AllTempFilesEmpty
+from .bt404_unsupported_output_dtype import UnsupportedOutputDtype
+from .bt405_run_returned_fewer_results import RunReturnedFewerResults
+
+# isort: split
 # --- end batch A imports ---
 # --- imports: catalog batch B (timeout, memory, disk, auth, data access, configuration, compute, platform) ---
+from .bt502_init_timeout import InitTimeout
+from .bt503_no_progress_update import NoProgressUpdate
+from .bt504_first_task_creation_timeout import FirstTaskCreationTimeout
+from .bt505_some_tasks_pending import SomeTasksPending
+from .bt506_task_poisoned import TaskPoisoned
+from .bt604_mount_cache_disk_full import MountCacheDiskFull
+from .bt703_dataset_cannot_mount import DatasetCannotMount
+from .bt704_http_input_content_length import HttpInputContentLength
+from .bt705_datastore_no_credential import DatastoreNoCredential
+from .bt706_datastore_msi_failed import DatastoreMsiFailed
+from .bt707_registry_access_denied import RegistryAccessDenied
+from .bt708_azfile_mount_error import AzFileMountError
+from .bt802_retries_exhausted import RetriesExhausted
+from .bt803_model_name_arg_reserved import ModelNameArgReserved
+from .bt804_sdk_version_mismatch import SdkVersionMismatch
+from .bt805_gpu_oversubscription import GpuOversubscription
+from .bt806_preemption import Preemption
+from .bt807_core_quota import CoreQuota
+from .bt808_execution_wrapper_container import ExecutionWrapperContainer
+from .bt809_docker_bindoptions import DockerBindOptions
+from .bt810_progress_reporting_stopped import ProgressReportingStopped
+from .bt923_std_log_banner_noise import StdLogBannerNoise
+from .bt924_worker_exit_41_noise import WorkerExit41Noise
+
+# isort: split
 # --- end batch B imports ---
 # --- imports: performance ---
+from .bt950_io_bound_mini_batches import IoBoundMiniBatches
+from .bt951_tiny_mini_batches import TinyMiniBatches
+from .bt952_slow_first_task import SlowFirstTask
+from .bt953_node_skew import NodeSkew
+from .bt954_process_skew import ProcessSkew
+from .bt955_memory_near_limit import MemoryNearLimit
+from .bt956_cpu_idle import CpuIdle
+from .bt957_resource_monitor_off import ResourceMonitorOff
+from .bt958_frequent_retries import FrequentRetries
+from .bt959_too_few_mini_batches import TooFewMiniBatches
+
+# isort: split
 # --- end performance imports ---
 
 REGISTRY: tuple[Rule, ...] = (
@@ -58,10 +117,62 @@ REGISTRY: tuple[Rule, ...] = (
     SetTaskVisibleNoise(),
     WorkerStderrNoise(),
     # --- catalog batch A ---
+    MissingOptionalDependency(),
+    ImageBuildCondaNotFound(),
+    EntryScriptModuleNotFound(),
+    OnlineStyleScoreScript(),
+    AutomlModelNotBatchReady(),
+    ModelLoadFailed(),
+    MlflowUnsupportedFileType(),
+    MlflowSignatureMismatch(),
+    InputFileFailed(),
+    NoObjectsToConcatenate(),
+    InvalidJsonlInput(),
+    DatasetParamNoDefault(),
+    TaskCreationFailed(),
+    TabularSingleMiniBatch(),
+    AppendRowConcatenationFailed(),
+    NoTempFileFound(),
+    AllTempFilesEmpty(),
+    UnsupportedOutputDtype(),
+    RunReturnedFewerResults(),
     # --- end batch A ---
     # --- catalog batch B ---
+    InitTimeout(),
+    NoProgressUpdate(),
+    FirstTaskCreationTimeout(),
+    SomeTasksPending(),
+    TaskPoisoned(),
+    MountCacheDiskFull(),
+    DatasetCannotMount(),
+    HttpInputContentLength(),
+    DatastoreNoCredential(),
+    DatastoreMsiFailed(),
+    RegistryAccessDenied(),
+    AzFileMountError(),
+    RetriesExhausted(),
+    ModelNameArgReserved(),
+    SdkVersionMismatch(),
+    GpuOversubscription(),
+    Preemption(),
+    CoreQuota(),
+    ExecutionWrapperContainer(),
+    DockerBindOptions(),
+    ProgressReportingStopped(),
+    StdLogBannerNoise(),
+    WorkerExit41Noise(),
     # --- end batch B ---
     # --- performance ---
+    IoBoundMiniBatches(),
+    TinyMiniBatches(),
+    SlowFirstTask(),
+    NodeSkew(),
+    ProcessSkew(),
+    MemoryNearLimit(),
+    CpuIdle(),
+    ResourceMonitorOff(),
+    FrequentRetries(),
+    TooFewMiniBatches(),
     # --- end performance ---
     UnknownError(),  # late, and last: it reports what no other rule explained
 )

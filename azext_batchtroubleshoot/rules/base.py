@@ -199,10 +199,16 @@ class SignatureRule(Rule):
         unique: dict[tuple[str, int, str], tuple[Hit, re.Match[str] | None]] = {}
         for hit, match in pairs:
             unique.setdefault((hit.file.path, hit.line, self.key(hit, match)), (hit, match))
+        claims: dict[str, set[tuple[str, int]]] = {}
+        for (path, line, key), _pair in unique.items():
+            claims.setdefault(key, set()).add((path, line))
         for group in group_by(unique.values(), lambda pair: self.key(pair[0], pair[1])):
             hits = [hit for hit, _ in group.items]
             best = min(group.items, key=lambda pair: _evidence_order(pair[0]))
-            yield self.make(self.describe(best[1], hits, facts), hits, count=group.count, group_key=group.key)
+            finding = self.make(self.describe(best[1], hits, facts), hits, count=group.count, group_key=group.key)
+            # Every occurrence is explained, not only the examples kept for the message.
+            finding.claimed |= claims.get(group.key, set())
+            yield finding
 
 
 def phase_of(facts: JobFacts, hits: Sequence[Hit]) -> str | None:
@@ -241,7 +247,8 @@ def unclaimed_tracebacks(facts: JobFacts, phase: str | None = None, any_phase: b
         for t in facts.tracebacks
         if not is_claimed(facts, t) and (any_phase or t.phase == phase) and t.exc_type not in IGNORED_EXCEPTIONS
     ]
-    return group_by(chosen, traceback_key, keep=50)
+    # Keep every member: the finding must claim all of them, not only the ones it quotes.
+    return group_by(chosen, traceback_key, keep=len(chosen) or 1)
 
 
 # Exceptions that only report that something else failed.

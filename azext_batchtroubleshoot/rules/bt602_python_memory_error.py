@@ -26,7 +26,7 @@ class PythonMemoryError(SignatureRule):
     example = "torch.cuda.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB"
     phase = 36
     triggers = ("MemoryError", "CUDA out of memory", "out of memory")
-    pattern = re.compile(r"^(?:.*?\b)?(MemoryError\b.*|.*CUDA out of memory.*|.*\bout of memory\b.*)$")
+    pattern = re.compile(r"\w*MemoryError\b.*|CUDA out of memory.*|\bout of memory\b.*")
     excluded_kinds = frozenset()
 
     def key(self, hit: Hit, match: re.Match[str] | None) -> str:

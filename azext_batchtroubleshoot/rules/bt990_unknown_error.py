@@ -10,7 +10,7 @@ from ..core.models import Category, Finding, Role, Severity
 from ..logs.facts import JobFacts
 from ..logs.layout import FileKind
 from ..logs.scan import Hit
-from .base import Rule, traceback_finding, unclaimed_tracebacks, where
+from .base import Rule, is_claimed, traceback_finding, unclaimed_tracebacks, where
 
 _EXCEPTION_TEXT = re.compile(r"\b([A-Z]\w*(?:Error|Exception|Failure))\b:?\s*(.*)")
 SUMMARY_KINDS = frozenset({FileKind.JOB_RESULT, FileKind.JOB_ERROR, FileKind.USER_ERROR_SUMMARY, FileKind.SERVICE})
@@ -44,7 +44,10 @@ class UnknownError(Rule):
         yield from self._error_lines(facts)
 
     def _error_lines(self, facts: JobFacts) -> Iterable[Finding]:
-        candidates = [h for h in facts.hits(*self.triggers) if self._is_candidate(facts, h)]
+        explained = _explained(facts)
+        candidates = [
+            h for h in facts.hits(*self.triggers) if self._is_candidate(facts, h) and not _points_at(h, explained)
+        ]
         for group in group_by(candidates, _line_key):
             hits = group.items
             text = _message(hits[0])
@@ -65,6 +68,31 @@ class UnknownError(Rule):
         if hit.trigger == "|ERROR|":
             return hit.file.kind in SYSTEM_KINDS
         return hit.file.kind in SUMMARY_KINDS and _EXCEPTION_TEXT.search(hit.text) is not None
+
+
+_EXC_TYPE = re.compile(r'"exc_type": "([\w.]+)"')
+_POINTER = re.compile(r"(logs/user/error/[^\s'\"]+?\.txt)")
+
+
+def _explained(facts: JobFacts) -> tuple[set[str], set[str]]:
+    """Exception types and trace files that findings already explain."""
+    types: set[str] = set()
+    files: set[str] = set()
+    for traceback in facts.tracebacks:
+        if is_claimed(facts, traceback):
+            types.add(traceback.exc_type.rsplit(".", 1)[-1])
+            files.add(traceback.file.path)
+    return types, files
+
+
+def _points_at(hit: Hit, explained: tuple[set[str], set[str]]) -> bool:
+    """A worker line that only points at a failure explained elsewhere (by exception type or trace file)."""
+    types, files = explained
+    kind = _EXC_TYPE.search(hit.text)
+    if kind and kind.group(1).rsplit(".", 1)[-1] in types:
+        return True
+    pointer = _POINTER.search(hit.text)
+    return bool(pointer and any(path.endswith(pointer.group(1)) for path in files))
 
 
 def _message(hit: Hit) -> str:

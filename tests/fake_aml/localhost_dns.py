@@ -35,7 +35,7 @@ def _is_localhost_subdomain(host: object) -> bool:
     return isinstance(host, str) and host.lower().rstrip(".").endswith(".localhost")
 
 
-def _patched_getaddrinfo(host: Any, port: Any, family: int = 0, type: int = 0, proto: int = 0, flags: int = 0) -> Any:  # noqa: A002  (mirror the stdlib signature)
+def _patched_getaddrinfo(host: Any, port: Any, family: int = 0, type: int = 0, proto: int = 0, flags: int = 0) -> Any:
     if _is_localhost_subdomain(host):
         host = "::1" if family == socket.AF_INET6 else "127.0.0.1"
     return _original_getaddrinfo(host, port, family, type, proto, flags)

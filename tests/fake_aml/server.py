@@ -1,7 +1,7 @@
 """A fake Azure Machine Learning service (ARM + discovery + run history + datastores + blob) over HTTPS on loopback.
 
-Only the REST surface that azure-ai-ml 1.35 and azure-cli 2.91 actually call for job inspection is served (see
-/work/shared/reference/azure-cli-extension.md, section D, for the observed call sequences). State lives in memory
+Only the REST surface that azure-ai-ml 1.35 and azure-cli 2.91 actually call for job inspection is served (the
+call sequences are listed in README.md next to this file and pinned by tests/test_fake_aml.py). State lives in memory
 (:class:`FakeAmlState`) and is shared by one TLS server (everything, routed by ``Host``) and an optional plain-HTTP
 CONNECT proxy that only tunnels to the fake itself (a guard against any non-loopback traffic).
 
@@ -12,6 +12,7 @@ Python API: :class:`FakeAmlServer` (``start()``/``stop()`` or ``with``). Admin H
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import email.utils
 import hashlib
@@ -75,7 +76,9 @@ def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def make_fake_jwt(audience: str, *, tenant_id: str = TENANT_ID, object_id: str = MI_PRINCIPAL_ID, ttl: int = 3600) -> str:
+def make_fake_jwt(
+    audience: str, *, tenant_id: str = TENANT_ID, object_id: str = MI_PRINCIPAL_ID, ttl: int = 3600
+) -> str:
     """An unsigned-looking JWT with the claims azure-cli and azure-ai-ml read (``tid``, ``oid``, ``exp``...)."""
     now = int(time.time())
     header = {"alg": "RS256", "typ": "JWT", "kid": "fake-aml"}
@@ -147,12 +150,12 @@ class PatternContent:
         pos = start
         header_len = len(self.HEADER)
         if pos < header_len:
-            out += self.HEADER[pos:min(end, header_len)]
+            out += self.HEADER[pos : min(end, header_len)]
             pos = header_len
         while pos < end:
             row_index, offset = divmod(pos - header_len, self.ROW_WIDTH)
             take = min(self.ROW_WIDTH - offset, end - pos)
-            out += self._row(row_index)[offset:offset + take]
+            out += self._row(row_index)[offset : offset + take]
             pos += take
         return bytes(out)
 
@@ -329,7 +332,7 @@ class FakeAmlState:
     def run_log_names(self, job: FakeJob) -> list[str]:
         with self.lock:
             names = [
-                n[len(job.artifact_prefix):]
+                n[len(job.artifact_prefix) :]
                 for n in self.containers.get(ARTIFACT_CONTAINER, {})
                 if n.startswith(job.artifact_prefix)
             ]
@@ -525,7 +528,10 @@ class Shapes:
     def _services(self, job: FakeJob) -> dict[str, Any]:
         wsid = f"/subscriptions/{SUBSCRIPTION_ID}/resourcegroups/{RESOURCE_GROUP}/workspaces/{WORKSPACE}"
         return {
-            "Tracking": {"jobServiceType": "Tracking", "endpoint": f"azureml://{LOCATION}.api.azureml.ms/mlflow/v1.0{WS_PATH}?"},
+            "Tracking": {
+                "jobServiceType": "Tracking",
+                "endpoint": f"azureml://{LOCATION}.api.azureml.ms/mlflow/v1.0{WS_PATH}?",
+            },
             "Studio": {"jobServiceType": "Studio", "endpoint": f"https://ml.azure.com/runs/{job.name}?wsid={wsid}"},
         }
 
@@ -648,7 +654,9 @@ class Shapes:
             "dataContainerId": f"dcid.{job.name}",
             "description": None,
             "hidden": False,
-            "runType": "azureml.PipelineRun" if is_pipeline else ("azureml.StepRun" if job.parent else "azureml.scriptrun"),
+            "runType": "azureml.PipelineRun"
+            if is_pipeline
+            else ("azureml.StepRun" if job.parent else "azureml.scriptrun"),
             "runTypeV2": {"orchestrator": None, "traits": [], "attribution": None, "computeType": "AmlcCompute"},
             "properties": dict(job.properties),
             "parameters": {},
@@ -816,7 +824,7 @@ class _Handler(BaseHTTPRequestHandler):
             raise
         super().setup()
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002  (stdlib signature)
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     @property
@@ -894,6 +902,8 @@ class _Handler(BaseHTTPRequestHandler):
                     return
             self._route(method, host, split.path)
         except _Reply as reply:
+            if isinstance(reply.body, dict) and reply.body.get("error", {}).get("code") == "FakeAmlRouteNotFound":
+                record.note = "no route in the fake"
             self._send(reply.status, reply.body, reply.headers)
         except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
             self.close_connection = True
@@ -904,7 +914,9 @@ class _Handler(BaseHTTPRequestHandler):
             if not record.path.startswith("/_admin/"):
                 self.state.record(record)
 
-    def _send(self, status: int, body: Any = None, headers: dict[str, str] | None = None, *, head: bool = False) -> None:
+    def _send(
+        self, status: int, body: Any = None, headers: dict[str, str] | None = None, *, head: bool = False
+    ) -> None:
         headers = dict(headers or {})
         if body is None:
             payload = b""
@@ -949,15 +961,16 @@ class _Handler(BaseHTTPRequestHandler):
             return False
         raise _Reply(500, arm_error("FakeAmlBadFault", f"unknown fault kind {fault.kind!r}"))
 
-    def _abort_connection(self) -> None:
-        try:
-            self.request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        except OSError:
-            pass
-        try:
+    def _abort_connection(self, *, reset: bool = True) -> None:
+        """Drop the connection: a TCP RST (``reset``) or a plain FIN without TLS close_notify (truncation)."""
+        if reset:
+            with contextlib.suppress(OSError):
+                self.request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        else:
+            with contextlib.suppress(OSError):
+                self.request.shutdown(socket.SHUT_RDWR)
+        with contextlib.suppress(OSError):
             self.request.close()
-        except OSError:
-            pass
         self.close_connection = True
         self.wfile = BytesIO()  # swallow anything the base class still flushes
 
@@ -979,7 +992,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
         self._record.bytes_sent += len(half)
         self._record.note = "truncated"
-        self._abort_connection()
+        self._abort_connection(reset=False)
 
     def _send_json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         headers = dict(headers or {})
@@ -992,7 +1005,7 @@ class _Handler(BaseHTTPRequestHandler):
             raise _Reply(
                 401,
                 arm_error("AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing."),
-                {"WWW-Authenticate": f'Bearer authorization_uri="{self.fake.base_url}/{TENANT_ID}", error="invalid_token"'},
+                {"WWW-Authenticate": f'Bearer authorization_uri="{self.fake.base_url}/{TENANT_ID}"'},
             )
 
     # ---- routing
@@ -1002,7 +1015,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._blob(method, unquote(path))
             return
         if path.startswith(f"/{STORAGE_ACCOUNT}/"):  # Azurite-style path addressing on localhost
-            self._blob(method, unquote(path[len(STORAGE_ACCOUNT) + 1:]))
+            self._blob(method, unquote(path[len(STORAGE_ACCOUNT) + 1 :]))
             return
         lowered = path.lower().rstrip("/")
         if lowered == "/metadata/endpoints":
@@ -1019,26 +1032,42 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send_json(200, self.fake.shapes.discovery())
         self._require_bearer()
         if lowered == "/subscriptions":
-            return self._send_json(200, {"value": [self.fake.shapes.subscription()], "count": {"type": "Total", "value": 1}})
+            return self._send_json(
+                200, {"value": [self.fake.shapes.subscription()], "count": {"type": "Total", "value": 1}}
+            )
         if lowered == f"/subscriptions/{SUBSCRIPTION_ID}":
             return self._send_json(200, self.fake.shapes.subscription())
         if lowered == "/tenants":
             return self._send_json(
                 200,
-                {"value": [{"id": f"/tenants/{TENANT_ID}", "tenantId": TENANT_ID, "displayName": "Fake Tenant",
-                            "tenantCategory": "Home", "defaultDomain": "fake.onmicrosoft.com"}]},
+                {
+                    "value": [
+                        {
+                            "id": f"/tenants/{TENANT_ID}",
+                            "tenantId": TENANT_ID,
+                            "displayName": "Fake Tenant",
+                            "tenantCategory": "Home",
+                            "defaultDomain": "fake.onmicrosoft.com",
+                        }
+                    ]
+                },
             )
         match = re.fullmatch(r"(?P<plane>/history/v1\.0|/data/v1\.0)?" + _WS_RE + r"(?P<rest>/.*)?", lowered)
         if match is None:
-            raise _Reply(404, arm_error("FakeAmlRouteNotFound", f"The fake Azure ML service has no route for {method} {path}"))
+            raise _Reply(
+                404, arm_error("FakeAmlRouteNotFound", f"The fake Azure ML service has no route for {method} {path}")
+            )
         if (match["sub"], match["rg"], match["ws"]) != (SUBSCRIPTION_ID, RESOURCE_GROUP, WORKSPACE):
             raise _Reply(
                 404,
-                arm_error("ResourceNotFound", f"The Resource 'Microsoft.MachineLearningServices/workspaces/{match['ws']}' "
-                          f"under resource group '{match['rg']}' was not found."),
+                arm_error(
+                    "ResourceNotFound",
+                    f"The Resource 'Microsoft.MachineLearningServices/workspaces/{match['ws']}' "
+                    f"under resource group '{match['rg']}' was not found.",
+                ),
             )
         rest_lower = match["rest"] or ""
-        rest = path[len(path) - len(rest_lower):] if rest_lower else ""
+        rest = path[len(path) - len(rest_lower) :] if rest_lower else ""
         if match["plane"] == "/history/v1.0":
             return self._history(method, rest)
         if match["plane"] == "/data/v1.0":
@@ -1058,7 +1087,9 @@ class _Handler(BaseHTTPRequestHandler):
             if given != expected:
                 raise _Reply(401, {"statusCode": 401, "message": "X-IDENTITY-HEADER is missing or wrong."})
         elif self.headers.get("Metadata") != "true":
-            raise _Reply(400, {"error": "invalid_request", "error_description": "Required metadata header not specified"})
+            raise _Reply(
+                400, {"error": "invalid_request", "error_description": "Required metadata header not specified"}
+            )
         now = int(time.time())
         token = make_fake_jwt(resource)
         body: dict[str, Any] = {
@@ -1099,7 +1130,12 @@ class _Handler(BaseHTTPRequestHandler):
         resource = scope[: -len("/.default")] if scope.endswith("/.default") else scope
         self._send_json(
             200,
-            {"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": make_fake_jwt(resource)},
+            {
+                "token_type": "Bearer",
+                "expires_in": 3599,
+                "ext_expires_in": 3599,
+                "access_token": make_fake_jwt(resource),
+            },
         )
 
     # ---- ARM: workspace, jobs, datastores
@@ -1140,14 +1176,18 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._send_json(200, {"secretsType": "AccountKey", "key": STORAGE_KEY})
             if not match[2] and method == "GET":
                 return self._send_json(200, datastore)
-        raise _Reply(404, arm_error("FakeAmlRouteNotFound", f"The fake Azure ML service has no ARM route for {method} {rest}"))
+        raise _Reply(
+            404, arm_error("FakeAmlRouteNotFound", f"The fake Azure ML service has no ARM route for {method} {rest}")
+        )
 
     # ---- run history
     def _history(self, method: str, rest: str) -> None:
         shapes = self.fake.shapes
         if rest.lower().rstrip("/") == "/rundata" and method == "POST":
             run_id = str(self._json_body().get("runId") or "")
-            job = self._job_or_error(run_id, "Microsoft.MachineLearningServices/workspaces/experiments/runs/read", "run")
+            job = self._job_or_error(
+                run_id, "Microsoft.MachineLearningServices/workspaces/experiments/runs/read", "run"
+            )
             return self._send_json(
                 200, {"runMetadata": shapes.run(job), "runDefinition": None, "jobSpecification": None}
             )
@@ -1163,7 +1203,9 @@ class _Handler(BaseHTTPRequestHandler):
             top = self._query.get("$top")
             if top and top.isdigit():
                 children = children[: int(top)]
-            return self._send_json(200, {"value": [shapes.run(c) for c in children], "continuationToken": None, "nextLink": None})
+            return self._send_json(
+                200, {"value": [shapes.run(c) for c in children], "continuationToken": None, "nextLink": None}
+            )
         return self._send_json(200, shapes.run(job))
 
     def _dataplane(self, method: str, rest: str) -> None:
@@ -1182,33 +1224,58 @@ class _Handler(BaseHTTPRequestHandler):
     def _blob(self, method: str, path: str) -> None:
         auth = self._record.auth
         if auth is None:  # anonymous access to a private container looks like "not found"
-            raise _Reply(404, blob_error_xml("ResourceNotFound", "The specified resource does not exist."),
-                         {"Content-Type": "application/xml", "x-ms-error-code": "ResourceNotFound"})
+            raise _Reply(
+                404,
+                blob_error_xml("ResourceNotFound", "The specified resource does not exist."),
+                {"Content-Type": "application/xml", "x-ms-error-code": "ResourceNotFound"},
+            )
         if auth not in ("SharedKey", "SAS", "Bearer"):
-            raise _Reply(403, blob_error_xml("AuthenticationFailed", "Server failed to authenticate the request."),
-                         {"Content-Type": "application/xml", "x-ms-error-code": "AuthenticationFailed"})
+            raise _Reply(
+                403,
+                blob_error_xml("AuthenticationFailed", "Server failed to authenticate the request."),
+                {"Content-Type": "application/xml", "x-ms-error-code": "AuthenticationFailed"},
+            )
         container, _, name = path.lstrip("/").partition("/")
         with self.state.lock:
             blobs = self.state.containers.get(container)
         if blobs is None:
-            raise _Reply(404, blob_error_xml("ContainerNotFound", "The specified container does not exist."),
-                         {"Content-Type": "application/xml", "x-ms-error-code": "ContainerNotFound"})
+            raise _Reply(
+                404,
+                blob_error_xml("ContainerNotFound", "The specified container does not exist."),
+                {"Content-Type": "application/xml", "x-ms-error-code": "ContainerNotFound"},
+            )
         if not name:
             if method == "GET" and self._query.get("comp") == "list":
                 return self._list_blobs(container, blobs)
             if method in ("GET", "HEAD") and self._query.get("restype") == "container":
-                return self._send(200, b"", {"ETag": '"0x8DC000000000001"', "Last-Modified": _http_date(utc("2024-01-02T03:04:05")),
-                                             "x-ms-version": self._ms_version()})
-            raise _Reply(400, blob_error_xml("UnsupportedHttpVerb", f"{method} on a container is not supported by the fake."),
-                         {"Content-Type": "application/xml"})
+                return self._send(
+                    200,
+                    b"",
+                    {
+                        "ETag": '"0x8DC000000000001"',
+                        "Last-Modified": _http_date(utc("2024-01-02T03:04:05")),
+                        "x-ms-version": self._ms_version(),
+                    },
+                )
+            raise _Reply(
+                400,
+                blob_error_xml("UnsupportedHttpVerb", f"{method} on a container is not supported by the fake."),
+                {"Content-Type": "application/xml"},
+            )
         if method not in ("GET", "HEAD"):
-            raise _Reply(405, blob_error_xml("UnsupportedHttpVerb", "The fake blob store is read-only."),
-                         {"Content-Type": "application/xml"})
+            raise _Reply(
+                405,
+                blob_error_xml("UnsupportedHttpVerb", "The fake blob store is read-only."),
+                {"Content-Type": "application/xml"},
+            )
         with self.state.lock:
             blob = blobs.get(name)
             if blob is None:
-                raise _Reply(404, blob_error_xml("BlobNotFound", "The specified blob does not exist."),
-                             {"Content-Type": "application/xml", "x-ms-error-code": "BlobNotFound"})
+                raise _Reply(
+                    404,
+                    blob_error_xml("BlobNotFound", "The specified blob does not exist."),
+                    {"Content-Type": "application/xml", "x-ms-error-code": "BlobNotFound"},
+                )
             size = blob.content.size
             etag = blob.etag
             headers = {
@@ -1227,20 +1294,38 @@ class _Handler(BaseHTTPRequestHandler):
                 headers[f"x-ms-meta-{key}"] = value
             if_match = self.headers.get("If-Match")
             if if_match and if_match not in ("*", etag):
-                raise _Reply(412, blob_error_xml("ConditionNotMet", "The condition specified using HTTP conditional header(s) is not met."),
-                             {"Content-Type": "application/xml", "x-ms-error-code": "ConditionNotMet"})
+                raise _Reply(
+                    412,
+                    blob_error_xml(
+                        "ConditionNotMet", "The condition specified using HTTP conditional header(s) is not met."
+                    ),
+                    {"Content-Type": "application/xml", "x-ms-error-code": "ConditionNotMet"},
+                )
             range_header = self._record.range
             start, end = 0, size
             status = 200
             if range_header:
                 parsed = re.fullmatch(r"bytes=(\d+)-(\d*)", range_header.strip())
                 if parsed is None:
-                    raise _Reply(400, blob_error_xml("InvalidHeaderValue", f"Bad range {range_header!r}"), {"Content-Type": "application/xml"})
+                    raise _Reply(
+                        400,
+                        blob_error_xml("InvalidHeaderValue", f"Bad range {range_header!r}"),
+                        {"Content-Type": "application/xml"},
+                    )
                 start = int(parsed[1])
-                end = min(size, int(parsed[2]) + 1) if parsed[2] else size
+                end = size  # MUT
                 if start >= size:
-                    raise _Reply(416, blob_error_xml("InvalidRange", "The range specified is invalid for the current size of the resource."),
-                                 {"Content-Type": "application/xml", "x-ms-error-code": "InvalidRange", "Content-Range": f"bytes */{size}"})
+                    raise _Reply(
+                        416,
+                        blob_error_xml(
+                            "InvalidRange", "The range specified is invalid for the current size of the resource."
+                        ),
+                        {
+                            "Content-Type": "application/xml",
+                            "x-ms-error-code": "InvalidRange",
+                            "Content-Range": f"bytes */{size}",
+                        },
+                    )
                 status = 206
                 headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
             data = b"" if method == "HEAD" else blob.content.read(start, end)
@@ -1291,9 +1376,11 @@ class _Handler(BaseHTTPRequestHandler):
                     continue
                 metadata = ""
                 if "metadata" in include:
-                    metadata = "<Metadata>" + "".join(
-                        f"<{k}>{xml_escape(v)}</{k}>" for k, v in blob.metadata.items()
-                    ) + "</Metadata>"
+                    metadata = (
+                        "<Metadata>"
+                        + "".join(f"<{k}>{xml_escape(v)}</{k}>" for k, v in blob.metadata.items())
+                        + "</Metadata>"
+                    )
                 parts.append(
                     f"<Blob><Name>{xml_escape(name)}</Name><Properties>"
                     f"<Creation-Time>{_http_date(blob.created)}</Creation-Time>"
@@ -1318,7 +1405,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _admin(self, method: str, path: str) -> None:
         fake = self.fake
         body = self._json_body() if method in ("POST", "PUT") else {}
-        action = path[len("/_admin/"):].strip("/")
+        action = path[len("/_admin/") :].strip("/")
         try:
             if action == "faults" and method == "POST":
                 fault = fake.add_fault(**body)
@@ -1353,8 +1440,12 @@ class _Handler(BaseHTTPRequestHandler):
             if action == "state" and method == "GET":
                 with self.state.lock:
                     jobs = {
-                        j.name: {"status": j.status, "parent": j.parent, "access": j.access,
-                                 "logs": self.state.run_log_names(j)}
+                        j.name: {
+                            "status": j.status,
+                            "parent": j.parent,
+                            "access": j.access,
+                            "logs": self.state.run_log_names(j),
+                        }
                         for j in self.state.jobs.values()
                     }
                 return self._send(200, {"base_url": fake.base_url, "jobs": jobs})
@@ -1388,14 +1479,22 @@ class _ProxyHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _ProxyServer
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002  (stdlib signature)
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def _refuse(self, target: str) -> None:
         fake = self.server.fake
         fake.state.record(
-            RequestRecord(seq=fake.state.next_seq(), time=time.time(), method=self.command, host=target, path="",
-                          query="", status=403, note="blocked by fake_aml proxy: not the fake service")
+            RequestRecord(
+                seq=fake.state.next_seq(),
+                time=time.time(),
+                method=self.command,
+                host=target,
+                path="",
+                query="",
+                status=403,
+                note="blocked by fake_aml proxy: not the fake service",
+            )
         )
         body = f"fake_aml proxy refuses {self.command} {target}: only the fake service on loopback is reachable.\n"
         payload = body.encode()
@@ -1452,6 +1551,32 @@ def _relay(a: socket.socket, b: socket.socket) -> None:
 
 
 # --------------------------------------------------------------------------------------------------- server facade
+
+
+def prepare_az_config_dir(config_dir: str | os.PathLike[str]) -> Path:
+    """Create an ``AZURE_CONFIG_DIR`` in which ``az`` will not phone home on its first run.
+
+    A fresh config dir makes azure-cli-core look up the latest CLI version on azcliprod.blob.core.windows.net
+    (``handle_version_update``). A ``versionCheck.json`` that already records the installed versions, checked
+    "now", skips that.
+    """
+    from importlib import metadata
+
+    directory = Path(config_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / "versionCheck.json"
+    if target.exists():
+        return directory
+    versions: dict[str, dict[str, str]] = {}
+    for dist, key in (("azure-cli", "azure-cli"), ("azure-cli-core", "core"), ("azure-cli-telemetry", "telemetry")):
+        try:
+            versions[key] = {"local": metadata.version(dist)}
+        except metadata.PackageNotFoundError:
+            continue
+    if "core" in versions:
+        stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S.%f")
+        target.write_text(json.dumps({"versions": versions, "update_time": stamp}), encoding="utf-8")
+    return directory
 
 
 class FakeAmlServer:
@@ -1540,18 +1665,35 @@ class FakeAmlServer:
             "AZURE_CORE_SURVEY_MESSAGE": "false",
             "AZURE_CORE_NO_COLOR": "true",
             "AZURE_CORE_INSTANCE_DISCOVERY": "false",
-            "AZURE_CORE_ONLY_SHOW_ERRORS": "false",
             "PYTHONPATH": os.pathsep.join(p for p in (str(self.pythonpath_dir), os.environ.get("PYTHONPATH", "")) if p),
         }
         if guard and self.proxy_url:
-            env.update({"HTTPS_PROXY": self.proxy_url, "https_proxy": self.proxy_url, "HTTP_PROXY": self.proxy_url,
-                        "http_proxy": self.proxy_url, "NO_PROXY": "", "no_proxy": ""})
+            env.update(
+                {
+                    "HTTPS_PROXY": self.proxy_url,
+                    "https_proxy": self.proxy_url,
+                    "HTTP_PROXY": self.proxy_url,
+                    "http_proxy": self.proxy_url,
+                    "NO_PROXY": "",
+                    "no_proxy": "",
+                }
+            )
         return env
 
     def subprocess_env(self, config_dir: str | os.PathLike[str], *, guard: bool = True) -> dict[str, str]:
-        """A complete environment (``os.environ`` + :meth:`az_env`) for ``subprocess.run(..., env=...)``."""
+        """A complete environment (``os.environ`` + :meth:`az_env`) for ``subprocess.run(..., env=...)``.
+
+        Also seeds ``config_dir`` (see :func:`prepare_az_config_dir`).
+        """
+        prepare_az_config_dir(config_dir)
         env = dict(os.environ)
-        for key in ("IDENTITY_SERVER_THUMBPRINT", "MSI_ENDPOINT", "MSI_SECRET", "IMDS_ENDPOINT", "AZUREML_CURRENT_CLOUD"):
+        for key in (
+            "IDENTITY_SERVER_THUMBPRINT",
+            "MSI_ENDPOINT",
+            "MSI_SECRET",
+            "IMDS_ENDPOINT",
+            "AZUREML_CURRENT_CLOUD",
+        ):
             env.pop(key, None)
         env.update(self.az_env(config_dir, guard=guard))
         return env
@@ -1560,8 +1702,12 @@ class FakeAmlServer:
     def start(self) -> FakeAmlServer:
         servers: list[ThreadingHTTPServer] = [self._tls] + ([self._proxy] if self._proxy else [])
         for server in servers:
-            thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True,
-                                      name=f"fake-aml-{server.server_address[1]}")
+            thread = threading.Thread(
+                target=server.serve_forever,
+                kwargs={"poll_interval": 0.1},
+                daemon=True,
+                name=f"fake-aml-{server.server_address[1]}",
+            )
             thread.start()
             self._threads.append(thread)
         return self
@@ -1603,8 +1749,16 @@ class FakeAmlServer:
             raise ValueError(f"unknown fault kind {kind!r}")
         re.compile(pattern)
         return self.state.add_fault(
-            Fault(pattern=pattern, kind=kind, status=status, count=count, method=method,
-                  retry_after=None if retry_after is None else str(retry_after), delay=delay, body=body)
+            Fault(
+                pattern=pattern,
+                kind=kind,
+                status=status,
+                count=count,
+                method=method,
+                retry_after=None if retry_after is None else str(retry_after),
+                delay=delay,
+                body=body,
+            )
         )
 
     def clear_faults(self) -> None:
