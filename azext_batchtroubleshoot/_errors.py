@@ -133,7 +133,7 @@ def _azure_call(exc: Any) -> AzCLIError:
     if isinstance(cause, ClientAuthenticationError) or status == 401:
         return AuthenticationError(
             _clean(f"Azure did not accept your sign-in while {doing}: {message}"),
-            "Your login has probably expired: run 'az login' (or 'az login --identity' on an Azure resource) "
+            recommendation="Your login has probably expired: run 'az login' (or 'az login --identity' on an Azure resource) "
             "and try again.",
         )
     if status == 404:
@@ -173,9 +173,9 @@ def _sign_in(cause: BaseException) -> AzCLIError:
             "List the subscriptions you can use with 'az account list -o table' and pass --subscription, or "
             "select one with 'az account set --subscription <id>'.",
         )
-    return AuthenticationError(
+    return AuthenticationError(  # its second positional parameter is msal_error, not the recommendation
         _clean(f"You are not signed in to Azure ({text.strip().split(chr(10))[0]})"),
-        "Run 'az login' (or 'az login --identity' on an Azure resource with a managed identity), then try again.",
+        recommendation="Run 'az login' (or 'az login --identity' on an Azure resource with a managed identity), then try again.",
     )
 
 

@@ -113,3 +113,56 @@ examples:
   - name: By name.
     text: az ml batch-troubleshoot rules show --id missing-python-module
 """
+
+helps["ml batch-troubleshoot check"] = """
+type: group
+short-summary: Catch the known mistakes before a job runs, in a deployment YAML or an invocation.
+long-summary: >
+    The checks read your files (never running them) and report with the same findings, output formats and exit
+    codes as 'diagnose'. Exit code 1 when an error is found (the deployment or invocation would fail); --fail-on
+    warning is stricter, --fail-on never only reports. 'az ml batch-troubleshoot rules list' lists the checks too
+    (codes BTD1xx for deployments, BTI1xx for invocations).
+"""
+
+helps["ml batch-troubleshoot check deployment"] = """
+type: command
+short-summary: Check a batch deployment YAML and the files it names before 'az ml batch-deployment create'.
+long-summary: >
+    Reads the YAML (both the 'type: model' + 'settings:' form and the older form with settings at the root), the
+    scoring script (parsed with Python's ast, never imported), the conda file and pip requirements, and reports:
+    a non-MLflow model without a scoring script or environment, an MLflow model with a script but no environment,
+    a missing or non-.py scoring script, a missing init() or run(mini_batch), a run() that returns nothing on some
+    path, an online-endpoint scoring script, conda files without pip or azureml-core, pkg_resources with
+    setuptools 82+, settings in the wrong place or with invalid values, a retry timeout too short for the
+    mini-batch size, too many processes for the VM (--instance-type), and output settings that do not fit.
+    What cannot be checked offline (registered models and environments) is listed as a note.
+examples:
+  - name: Check a deployment before creating it.
+    text: az ml batch-troubleshoot check deployment --file deployment.yml
+  - name: Also check the processes per node against the cluster's VM size.
+    text: az ml batch-troubleshoot check deployment -f deployment.yml --instance-type Standard_NC6s_v3
+  - name: In a CI pipeline, fail on warnings too and print one row per finding.
+    text: az ml batch-troubleshoot check deployment -f deployment.yml --fail-on warning -o table
+"""
+
+helps["ml batch-troubleshoot check invoke"] = """
+type: command
+short-summary: Check the input and output of 'az ml batch-endpoint invoke' before invoking.
+long-summary: >
+    Offline: whether batch endpoints accept the input's form (registered data asset, datastore path, Azure Storage
+    URL or local path), whether uri_file or uri_folder fits it, a data asset without a version, and the output
+    path's form. With a workspace (-g/-w, or 'az configure --defaults group=... workspace=...') and 'az login', it
+    also lists the output location to catch the "Output already exists" case (the output file, e.g.
+    predictions.csv, already there) and checks that its datastore is a Blob datastore.
+examples:
+  - name: Check a local folder input.
+    text: az ml batch-troubleshoot check invoke --input ./data/unlabeled
+  - name: Check a single file in a datastore.
+    text: >-
+        az ml batch-troubleshoot check invoke --input-type uri_file
+        --input azureml://datastores/workspaceblobstore/paths/heart/heart.csv
+  - name: Check that the output folder does not hold results yet.
+    text: >-
+        az ml batch-troubleshoot check invoke --input azureml:heart-data:1 -g my-rg -w my-ws
+        --output-path azureml://datastores/workspaceblobstore/paths/batch-results/run-42
+"""

@@ -97,3 +97,50 @@ def load_arguments(loader: Any, _: Any) -> None:
         c.argument(
             "rule_id", options_list=["--id", "--rule"], help="Rule code (BT101) or name (missing-python-module)."
         )
+
+    with loader.argument_context("ml batch-troubleshoot check") as c:
+        c.argument(
+            "fail_on",
+            arg_type=get_enum_type(FAIL_ON),
+            options_list=["--fail-on"],
+            help="Exit with code 1 when a finding of this severity or worse is present. Default: error; 'never' "
+            "exits with 0 whenever the check ran.",
+        )
+
+    with loader.argument_context("ml batch-troubleshoot check deployment") as c:
+        c.argument(
+            "file",
+            options_list=["--file", "-f"],
+            help="The batch deployment YAML (the file you pass to 'az ml batch-deployment create --file'). The code "
+            "folder, scoring script and conda file it names are read relative to its folder; nothing is executed.",
+        )
+        c.argument(
+            "instance_type",
+            options_list=["--instance-type"],
+            help="VM size of the compute cluster (e.g. Standard_NC6s_v3), to check max_concurrency_per_instance "
+            "against its GPUs, vCPUs and memory. Default: resources.instance_type of the YAML, if any.",
+        )
+
+    with loader.argument_context("ml batch-troubleshoot check invoke") as c:
+        c.argument(
+            "input_path",
+            options_list=["--input", "-i"],
+            help="The input you will pass to 'az ml batch-endpoint invoke --input': a local file or folder, "
+            "azureml:<data>:<version>, azureml://datastores/<datastore>/paths/<path> or an Azure Storage https URL.",
+        )
+        c.argument(
+            "input_type",
+            options_list=["--input-type"],
+            help="The input's type: uri_folder (the default) or uri_file. Other types (mltable, ...) are reported.",
+        )
+        c.argument(
+            "output_path",
+            options_list=["--output-path"],
+            help="The output location you will pass: azureml://datastores/<datastore>/paths/<folder>. With a "
+            "workspace (-g/-w or 'az configure --defaults'), it is listed to see whether results are already there.",
+        )
+        c.argument(
+            "output_file_name",
+            options_list=["--output-file-name"],
+            help="The output file name you will pass (default: predictions.csv).",
+        )

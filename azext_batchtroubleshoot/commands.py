@@ -21,6 +21,16 @@ def load_command_table(loader: Any, _: Any) -> None:
             "list", "list_rules", table_transformer=transform_rules_table, exception_handler=handle_exception
         )
         group.custom_show_command("show", "show_rule", exception_handler=handle_exception)
+    with loader.command_group("ml batch-troubleshoot check", is_preview=True) as group:
+        group.custom_command(
+            "deployment",
+            "check_deployment",
+            table_transformer=transform_findings_table,
+            exception_handler=handle_exception,
+        )
+        group.custom_command(
+            "invoke", "check_invoke", table_transformer=transform_findings_table, exception_handler=handle_exception
+        )
 
 
 def handle_exception(exc: Exception) -> None:

@@ -285,3 +285,57 @@ def _fetch_job_logs(
             f"'az ml batch-troubleshoot logs -n {plan.job.name} --follow'.",
         )
     return target, job_info(plan)
+
+
+# --------------------------------------------------------------------------------------------------- pre-flight checks
+# 'check deployment' and 'check invoke': the core (azext_batchtroubleshoot.checks) reads the files offline; only the
+# output-location question of 'check invoke' talks to the workspace, and only when one is given.
+
+
+def check_deployment(
+    cmd: Any,
+    file: str,
+    instance_type: str | None = None,
+    fail_on: str | None = None,
+) -> dict[str, Any] | None:
+    from azext_batchtroubleshoot.checks.runner import check_deployment as run_checks
+
+    report = run_checks(file, instance_type=instance_type).to_dict()
+    return _deliver_check(cmd, report, fail_on)
+
+
+def check_invoke(
+    cmd: Any,
+    input_path: str,
+    input_type: str | None = None,
+    output_path: str | None = None,
+    output_file_name: str | None = None,
+    resource_group_name: str | None = None,
+    workspace_name: str | None = None,
+    fail_on: str | None = None,
+) -> dict[str, Any] | None:
+    from azext_batchtroubleshoot.checks.invoke import InvokeRequest, classify_output
+    from azext_batchtroubleshoot.checks.runner import check_invocation
+
+    request = InvokeRequest(
+        input=input_path, input_type=input_type, output_path=output_path, output_file_name=output_file_name
+    )
+    state, skipped = None, None
+    target = classify_output(output_path, output_file_name) if output_path else None
+    if target is not None and target.valid and resource_group_name and workspace_name:
+        from azext_batchtroubleshoot.azure.invoke_output import check_output_location
+
+        state, skipped = check_output_location(cmd.cli_ctx, resource_group_name, workspace_name, target)
+    report = check_invocation(request, state, skipped).to_dict()
+    return _deliver_check(cmd, report, fail_on)
+
+
+def _deliver_check(cmd: Any, report: dict[str, Any], fail_on: str | None) -> dict[str, Any] | None:
+    """Like ``_deliver``, with the checks' own default (exit 1 on an error) and their person-facing renderer."""
+    exit_after_output(cmd, exit_code_for(report, fail_on or "error"))
+    if wants_human_text(cmd):
+        from azext_batchtroubleshoot.render.check_text import render_check_text
+
+        print(render_check_text(report, color=color_enabled(cmd)), end="")
+        return None
+    return report

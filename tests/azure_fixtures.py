@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import shutil
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,6 +64,7 @@ __all__ = [
     "AzRun",
     "az",
     "aml",
+    "az_index_template",
     "fake_aml",
     "log_blob_gets",
 ]
@@ -117,7 +120,7 @@ def fake_aml(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeAmlServer
 
 
 @pytest.fixture(scope="session")
-def _index_template(fake_aml: FakeAmlServer, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def az_index_template(fake_aml: FakeAmlServer, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A config dir whose command index already lists the dev extension (built once per session)."""
     template = prepare_az_config_dir(tmp_path_factory.mktemp("az-template"))
     with pytest.MonkeyPatch.context() as mp:
@@ -136,6 +139,29 @@ def _environment(mp: pytest.MonkeyPatch, fake: FakeAmlServer, config_dir: Path) 
     # Read once at import: another test module may have imported the CLI before these variables were set.
     mp.setattr(extension, "DEV_EXTENSION_SOURCES", [DEV_SOURCES])
     _forget_sdk_cloud()
+
+
+@contextmanager
+def _cli_console_logging() -> Iterator[None]:
+    """Let the CLI set up its console logging (``ERROR: ...`` on the current, captured stderr) for one invocation.
+
+    knack configures logging only when the root logger has no handler, and pytest keeps its own there.
+    """
+    from knack.log import cli_logger_names
+
+    root = logging.getLogger()
+    saved_root = root.handlers[:]
+    cli_loggers = [logging.getLogger(name) for name in cli_logger_names]
+    saved_cli = [lg.handlers[:] for lg in cli_loggers]
+    root.handlers = []
+    for lg in cli_loggers:
+        lg.handlers = []
+    try:
+        yield
+    finally:
+        root.handlers = saved_root
+        for lg, handlers in zip(cli_loggers, saved_cli):
+            lg.handlers = handlers
 
 
 def _run_cli(fake: FakeAmlServer, args: list[str]) -> int:
@@ -163,7 +189,7 @@ def aml(fake_aml: FakeAmlServer) -> Iterator[FakeAmlServer]:
 @pytest.fixture
 def az(
     aml: FakeAmlServer,
-    _index_template: Path,
+    az_index_template: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -171,8 +197,8 @@ def az(
     """``az("ml", "batch-troubleshoot", ...)`` → :class:`AzRun` (exit code, stdout incl. the result, stderr)."""
     config_dir = prepare_az_config_dir(tmp_path / "azconfig")
     for name in INDEX_FILES:
-        if (_index_template / name).exists():
-            shutil.copy(_index_template / name, config_dir / name)
+        if (az_index_template / name).exists():
+            shutil.copy(az_index_template / name, config_dir / name)
     _environment(monkeypatch, aml, config_dir)
     credential = StaticTokenCredential()
     monkeypatch.setattr(
@@ -187,10 +213,11 @@ def az(
         cli = DummyCli()
         cli.cloud = _fake_cloud(aml)
         out = io.StringIO()
-        try:
-            code = cli.invoke(list(args), out_file=out)
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
+        with _cli_console_logging():
+            try:
+                code = cli.invoke(list(args), out_file=out)
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else 1
         printed = capsys.readouterr()
         return AzRun(int(code or 0), printed.out + out.getvalue(), printed.err)
 

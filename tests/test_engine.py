@@ -37,7 +37,10 @@ NO_SUCCEEDED = (
     "There is no succeeded mini batch item returned from run(). "
     "Please check 'response: run()' in https://aka.ms/batch-inference-documentation\n"
 )
-THRESHOLD = "2024-05-12 10:09:10,702|ERROR|77|140501711763200|The number of failed items is 12, which exceeds error threshold 10.\n"
+THRESHOLD = (
+    "2024-05-12 10:09:10,702|ERROR|77|140501711763200|"
+    "The number of failed items is 12, which exceeds error threshold 10.\n"
+)
 CSV_HEADER = (
     "Mini-batch Id,Picked Count,Process,Start Time,Total,Succeeded,Failed,Elapsed Seconds,Process Seconds,"
     "Run Method Seconds,Status,Error Category,Error Message,Mini-batch Detail\n"
@@ -80,7 +83,7 @@ def minibatch_csv(statuses: list[str]) -> str:
         rows.append(
             f"{index},{3 if failed else 1},process00{index % 2},2024-05-12T10:0{index % 10}:0{index % 6}.227237,10,"
             f"{0 if failed else 10},{10 if failed else 0},12.41,11.02,12.10,{status},{'User' if failed else ''},"
-            f"{'bad row' if failed else ''},\"{{}}\"\n"
+            f'{"bad row" if failed else ""},"{{}}"\n'
         )
     return CSV_HEADER + "".join(rows)
 
@@ -387,7 +390,8 @@ def test_verdict_partial(write_tree: Any) -> None:
                     ("2024-05-12T10:00:01.102938", "Start the simulator."),
                     (
                         "2024-05-12T10:00:21.004417",
-                        "Scheduling finished. Scheduled 10 mini batches in 17 seconds. There are 10 tasks with 100 items.",
+                        "Scheduling finished. Scheduled 10 mini batches in 17 seconds. "
+                        "There are 10 tasks with 100 items.",
                     ),
                     ("2024-05-12T10:09:03.220871", "All 10 mini batches have been processed."),
                     (
@@ -406,19 +410,39 @@ def test_verdict_partial(write_tree: Any) -> None:
 
 
 STALLED_PROGRESS = [
-    ("2023-05-16T22:14:50.100000", "Processed 4101 of 20000 mini batches in 4:56:11. Estimated remaining time 19:10:02."),
-    ("2023-05-16T22:16:51.100000", "Processed 4107 of 20000 mini batches in 4:58:12. Estimated remaining time 19:15:40."),
-    ("2023-05-16T22:18:52.100000", "Processed 4112 of 20000 mini batches in 5:00:13. Estimated remaining time 19:20:11."),
-    ("2023-05-16T22:20:53.233813", "Processed 4117 of 20000 mini batches in 5:02:14. Estimated remaining time 19:25:59."),
+    (
+        "2023-05-16T22:14:50.100000",
+        "Processed 4101 of 20000 mini batches in 4:56:11. Estimated remaining time 19:10:02.",
+    ),
+    (
+        "2023-05-16T22:16:51.100000",
+        "Processed 4107 of 20000 mini batches in 4:58:12. Estimated remaining time 19:15:40.",
+    ),
+    (
+        "2023-05-16T22:18:52.100000",
+        "Processed 4112 of 20000 mini batches in 5:00:13. Estimated remaining time 19:20:11.",
+    ),
+    (
+        "2023-05-16T22:20:53.233813",
+        "Processed 4117 of 20000 mini batches in 5:02:14. Estimated remaining time 19:25:59.",
+    ),
 ]
 
 
 def test_verdict_stalled_when_progress_stops_for_hours(write_tree: Any) -> None:
+    # Three hours of checkpoints after the last progress line, and no progress at all.
     master = "".join(
-        f"2023-05-17 {hour:02d}:{minute:02d}:00,001|INFO|356|140501711763200|Save checkpoint for folder 0, offset 4117.\n"
-        for hour in (22, 23, 0, 1)
-        for minute in (0, 30)
-    ).replace("2023-05-17 22", "2023-05-16 22").replace("2023-05-17 23", "2023-05-16 23")
+        f"{stamp},001|INFO|356|140501711763200|Save checkpoint for folder 0, offset 4117.\n"
+        for stamp in (
+            "2023-05-16 22:30:00",
+            "2023-05-16 23:00:00",
+            "2023-05-16 23:30:00",
+            "2023-05-17 00:00:00",
+            "2023-05-17 00:30:00",
+            "2023-05-17 01:00:00",
+            "2023-05-17 01:30:00",
+        )
+    )
     tree = write_tree(
         {
             "logs/job_progress_overview.2023051622.txt": overview(STALLED_PROGRESS),
@@ -445,8 +469,14 @@ def test_verdict_running(write_tree: Any) -> None:
             "2024-05-12T10:00:21.004417",
             "Scheduling finished. Scheduled 120 mini batches in 17 seconds. There are 120 tasks with 1200 items.",
         ),
-        ("2024-05-12T10:02:32.900113", "Processed 12 of 120 mini batches in 0:02:31. Estimated remaining time 0:22:39."),
-        ("2024-05-12T10:04:33.100441", "Processed 24 of 120 mini batches in 0:04:32. Estimated remaining time 0:18:08."),
+        (
+            "2024-05-12T10:02:32.900113",
+            "Processed 12 of 120 mini batches in 0:02:31. Estimated remaining time 0:22:39.",
+        ),
+        (
+            "2024-05-12T10:04:33.100441",
+            "Processed 24 of 120 mini batches in 0:04:32. Estimated remaining time 0:18:08.",
+        ),
     ]
     report = analyse(write_tree({"logs/job_progress_overview.2024051210.txt": overview(lines)}))
     assert report["verdict"] == "running"

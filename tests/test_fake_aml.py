@@ -67,6 +67,7 @@ def fake() -> Iterator[FakeAmlServer]:
 def fresh(fake: FakeAmlServer) -> Iterator[FakeAmlServer]:
     """Every test starts from the initial fixtures and must not hit a missing route or a bug in the fake."""
     fake.reset()
+    fa.forget_sdk_cloud()  # another fake in this session (other port, same cloud name) must not be reached
     yield fake
     problems = [r for r in fake.requests() if r.note and r.note.startswith(("no route", "fake bug"))]
     assert not problems, [(r.method, r.path, r.note) for r in problems]

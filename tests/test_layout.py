@@ -237,16 +237,19 @@ def test_rotated_overviews_are_read_in_time_order(tmp_path: Path) -> None:
     files = {
         # Written out of order, and one rotation crosses midnight.
         "logs/job_progress_overview.2024051300.txt": (
-            "2024-05-13T00:10:02.000000 Processed 90 of 120 mini batches in 14:09:41. Estimated remaining time 4:43:13.\n"
+            "2024-05-13T00:10:02.000000 Processed 90 of 120 mini batches in 2:10:01. "
+            "Estimated remaining time 0:43:13.\n"
         ),
         "logs/job_progress_overview.2024051222.txt": (
             "2024-05-12T22:00:01.000000 Start the simulator.\n"
             "2024-05-12T22:00:21.004417 Scheduling finished. Scheduled 120 mini batches in 17 seconds. "
             "There are 120 tasks with 1200 items.\n"
-            "2024-05-12T22:30:02.000000 Processed 10 of 120 mini batches in 0:30:01. Estimated remaining time 5:30:00.\n"
+            "2024-05-12T22:30:02.000000 Processed 10 of 120 mini batches in 0:30:01. "
+            "Estimated remaining time 5:30:00.\n"
         ),
         "logs/job_progress_overview.2024051223.txt": (
-            "2024-05-12T23:30:02.000000 Processed 60 of 120 mini batches in 1:30:01. Estimated remaining time 1:30:00.\n"
+            "2024-05-12T23:30:02.000000 Processed 60 of 120 mini batches in 1:30:01. "
+            "Estimated remaining time 1:30:00.\n"
         ),
     }
     tree = walk_tree(str(_tree(tmp_path, files)))
@@ -265,7 +268,9 @@ def test_rotated_overviews_are_read_in_time_order(tmp_path: Path) -> None:
 
 def test_legacy_daily_overviews_are_read_in_time_order(tmp_path: Path) -> None:
     files = {
-        "logs/overview.2020-09-18.txt": "2020-09-18T00:00:05.000000 Processed 30 of 40 mini batches.\n",
+        "logs/overview.2020-09-18.txt": (
+            "2020-09-18T00:20:05.000000 Processed 30 of 40 mini batches in 1:20:05. Estimate remaining 0:26:41.\n"
+        ),
         "logs/overview.2020-09-17.txt": (
             "2020-09-17T23:00:00.000000 Start the simulator.\n"
             "2020-09-17T23:59:05.000000 Processed 10 of 40 mini batches in 0:59:05. Estimate remaining 2:57:15.\n"
@@ -278,7 +283,7 @@ def test_legacy_daily_overviews_are_read_in_time_order(tmp_path: Path) -> None:
     ]
     facts = collect(tree, [])
     assert facts.overview.started_at == "2020-09-17T23:00:00.000000"
-    assert facts.overview.last_progress is not None and facts.overview.last_progress.processed == 10
+    assert [p.processed for p in facts.overview.progress] == [10, 30]
 
 
 def test_master_role_failover_rounds_are_counted_and_ordered(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,7 @@ def _code(folder: Path) -> str:
     return match.group(1)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _report(tree: str) -> dict[str, Any]:
     return analyse_folder(tree).to_dict()
 
@@ -68,7 +68,9 @@ def _rule_ids(report: dict[str, Any]) -> list[str]:
 def test_every_rule_has_fixture_trees(rule: Any) -> None:
     expected = RULES_DIR / f"{rule.code}_{rule.name}"
     matching = [folder for folder in FOLDERS if folder.name.startswith(f"{rule.code}_")]
-    assert matching, f"{rule.code} has no fixtures: create {expected.relative_to(RULES_DIR.parent.parent)}/fires and /quiet"
+    assert matching, (
+        f"{rule.code} has no fixtures: create {expected.relative_to(RULES_DIR.parent.parent)}/fires and /quiet"
+    )
     assert len(matching) == 1, f"{rule.code} has several fixture folders: {[f.name for f in matching]}"
     for variant in ("fires", "quiet"):
         tree = matching[0] / variant
@@ -82,7 +84,9 @@ def test_fixture_folder_belongs_to_a_registered_rule(folder: Path) -> None:
     assert code in BY_CODE, f"{folder.name}: no rule {code} in azext_batchtroubleshoot.rules.REGISTRY"
     name = BY_CODE[code].name
     # <CODE>_<rule name> (kebab-case, as `rules list` prints it) or the module's slug with underscores.
-    assert folder.name in (f"{code}_{name}", f"{code}_{name.replace('-', '_')}"), f"{folder.name}: expected {code}_{name}"
+    assert folder.name in (f"{code}_{name}", f"{code}_{name.replace('-', '_')}"), (
+        f"{folder.name}: expected {code}_{name}"
+    )
 
 
 @pytest.mark.parametrize("folder", FOLDERS, ids=lambda folder: folder.name)

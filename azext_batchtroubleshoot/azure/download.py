@@ -130,6 +130,7 @@ def prepare_folder(folder: str, *, identity: dict[str, str], user_given: bool, o
     _clean_partials(folder)
     data = manifest or {"format": MANIFEST_FORMAT, "version": MANIFEST_VERSION, "files": {}}
     data.update(identity)
+    _write_manifest(folder, data)  # the folder is ours from now on, even if nothing gets downloaded
     return data
 
 

@@ -126,6 +126,13 @@ def _error_text(error: Any) -> str | None:
     return text
 
 
+def _text(value: Any) -> str | None:
+    """A plain string from an SDK value that may be a str-based enum (``JobStatus.COMPLETED`` -> ``Completed``)."""
+    if value is None:
+        return None
+    return str(getattr(value, "value", value))
+
+
 def _compute_name(value: Any) -> str | None:
     if not value:
         return None
@@ -164,9 +171,9 @@ class AzureJobs:
         job = self._call(GET_JOB, name, lambda: self._client.jobs.get(name))
         info = RunInfo(
             name=str(job.name),
-            display_name=getattr(job, "display_name", None),
-            status=getattr(job, "status", None),
-            job_type=(str(getattr(job, "type", "") or "") or None),
+            display_name=_text(getattr(job, "display_name", None)),
+            status=_text(getattr(job, "status", None)),
+            job_type=_text(getattr(job, "type", None)),
             tags=dict(getattr(job, "tags", None) or {}),
             compute=_compute_name(getattr(job, "compute", None)),
             created_at=_created_at(job),
@@ -181,7 +188,7 @@ class AzureJobs:
     def complete(self, info: RunInfo) -> RunInfo:
         """Fill status, error, end time, compute and log URLs from run history's details."""
         details = self.details(info.name)
-        info.status = getattr(details, "status", None) or info.status
+        info.status = _text(getattr(details, "status", None)) or info.status
         info.error = _error_text(getattr(details, "error", None)) or info.error
         info.ended_at = _iso(getattr(details, "end_time_utc", None)) or info.ended_at
         info.created_at = info.created_at or _iso(getattr(details, "created_time_utc", None))
@@ -192,7 +199,7 @@ class AzureJobs:
 
     def status(self, name: str) -> str | None:
         job = self._call(GET_JOB, name, lambda: self._client.jobs.get(name))
-        return getattr(job, "status", None)
+        return _text(getattr(job, "status", None))
 
     # ---- children
     def children(self, parent: str) -> list[RunInfo]:
@@ -204,7 +211,7 @@ class AzureJobs:
             RunInfo(
                 name=str(child.name),
                 display_name=getattr(child, "display_name", None),
-                status=getattr(child, "status", None),
+                status=_text(getattr(child, "status", None)),
                 job_type="step",
                 parent_name=parent,
                 tags=dict(getattr(child, "tags", None) or {}),

@@ -127,8 +127,8 @@ class MlflowTypeMissing(DeploymentCheck):
         if not lacks:
             return
         yield self.make(
-            f"'{ctx.model.path_value}' is an MLflow model (it holds an MLmodel file) but the model has no "
-            "'type: mlflow_model', so it is registered as custom_model and the deployment, which has no "
+            f"The model folder '{ctx.model.path_value}' holds an MLmodel file (an MLflow model), but the model has "
+            "no 'type: mlflow_model', so it is registered as custom_model and the deployment, which has no "
             f"{' and no '.join(lacks)}, is rejected with 'Code configuration or Environment is missing.'",
             [ctx.at("model", "path"), ctx.at("model")],
         )

@@ -293,29 +293,28 @@ class RunReturnsNothing(DeploymentCheck):
                 [script.evidence(generator.line)],
             )
             return
-        lines = ", ".join(str(p.line) for p in problems)
+        ways = "; ".join(_describe(problem.kind, problem.line) for problem in problems)
         if not analysis.run_returns_value:
             yield self.make(
-                "run() never returns a value (it returns None), so every mini-batch fails with 'The actual type of "
-                f"output is NoneType' (see line{'s' if len(problems) > 1 else ''} {lines}).",
+                f"run() never returns a value ({ways}): it returns None, so every mini-batch fails with 'The actual "
+                "type of output is NoneType'.",
                 evidence,
             )
             return
-        ways = sorted({_describe(p.kind) for p in problems})
         yield self.make(
-            f"run() returns None on some paths ({' and '.join(ways)} at line{'s' if len(problems) > 1 else ''} "
-            f"{lines}): those mini-batches fail with 'The actual type of output is NoneType'.",
+            f"run() returns None on some paths ({ways}): those mini-batches fail with 'The actual type of output is "
+            "NoneType'.",
             evidence,
             severity=Severity.WARNING,
         )
 
 
-def _describe(kind: str) -> str:
-    return {
-        "bare-return": "a bare 'return'",
-        "return-none": "'return None'",
-        "falls-off-end": "reaching the end without a return",
-    }.get(kind, kind)
+def _describe(kind: str, line: int) -> str:
+    if kind == "falls-off-end":
+        return f"it can reach its end at line {line} without a return"
+    if kind == "return-none":
+        return f"'return None' at line {line}"
+    return f"a bare 'return' at line {line}"
 
 
 class OnlineStyleScript(DeploymentCheck):

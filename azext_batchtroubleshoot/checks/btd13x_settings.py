@@ -276,9 +276,11 @@ class ConcurrencyVsInstance(DeploymentCheck):
         )
         evidence = [ctx.setting_evidence("max_concurrency_per_instance"), where]
         if vm.gpus and processes > vm.gpus:
+            extra = processes - vm.gpus
+            verbs = "gets no GPU and runs" if extra == 1 else "get no GPU and run"
             yield self.make(
                 f"{processes} processes per node on {vm.name}, which has {vm.gpus} GPU"
-                f"{'s' if vm.gpus > 1 else ''}: {processes - vm.gpus} of them get no GPU and run on CPU.",
+                f"{'s' if vm.gpus > 1 else ''}: {extra} of them {verbs} on CPU.",
                 evidence,
             )
         elif not vm.gpus and processes > vm.vcpus:

@@ -354,22 +354,7 @@ def _environment(context: DeploymentContext) -> EnvFacts:
     if not isinstance(value, dict):
         return EnvFacts(present=True)
     facts = EnvFacts(present=True, name=_text(value.get("name")), image=_text(value.get("image")))
-    conda = value.get("conda_file")
-    if isinstance(conda, dict):
-        facts.conda_inline = True
-        facts.conda = document.subtree("environment", "conda_file")
-    elif isinstance(conda, str):
-        facts.conda_value = conda
-        conda_path = (context.root / conda).resolve()
-        if not conda_path.is_file():
-            facts.conda_missing = conda_path
-        else:
-            try:
-                facts.conda = load_yaml(conda_path, context.root, "conda file")
-            except InputFileError as exc:
-                facts.conda_error = exc.message
-            else:
-                context.files.append(facts.conda)
+    _conda_file(context, facts, value.get("conda_file"))
     build = value.get("build")
     if isinstance(build, dict) and isinstance(build.get("path"), str):
         build_path = (context.root / build["path"]).resolve()
@@ -385,6 +370,24 @@ def _environment(context: DeploymentContext) -> EnvFacts:
     if facts.conda is not None:
         facts.packages = conda_packages(facts.conda, lambda path: _read_requirements(context, path))
     return facts
+
+
+def _conda_file(context: DeploymentContext, facts: EnvFacts, conda: Any) -> None:
+    if isinstance(conda, dict):
+        facts.conda_inline = True
+        facts.conda = context.yaml.subtree("environment", "conda_file")
+    elif isinstance(conda, str):
+        facts.conda_value = conda
+        conda_path = (context.root / conda).resolve()
+        if not conda_path.is_file():
+            facts.conda_missing = conda_path
+            return
+        try:
+            facts.conda = load_yaml(conda_path, context.root, "conda file")
+        except InputFileError as exc:
+            facts.conda_error = exc.message
+        else:
+            context.files.append(facts.conda)
 
 
 def _read_requirements(context: DeploymentContext, path: Path) -> TextFile | None:

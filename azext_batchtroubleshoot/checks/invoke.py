@@ -156,7 +156,12 @@ def classify_input(text: str, base_dir: Path) -> InputForm:
     value = text.strip()
     form = InputForm(text=value, kind="unsupported")
     scheme_match = _SCHEME.match(value)
-    scheme = scheme_match["scheme"].lower() if scheme_match and len(scheme_match["scheme"]) > 1 else None
+    # A scheme is "<name>:/..." ("C:" is a drive, "heart-data:3" a data asset); "azureml:<name>" is handled below.
+    scheme = None
+    if scheme_match and len(scheme_match["scheme"]) > 1:
+        rest = value[scheme_match.end() :]
+        if rest.startswith("/") or scheme_match["scheme"].lower() == "azureml":
+            scheme = scheme_match["scheme"].lower()
     form.scheme = scheme
     if value.startswith("azureml://"):
         return _azureml_uri(form, value)

@@ -182,15 +182,13 @@ def _dotted(node: ast.AST) -> str:
 
 def _own_nodes(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
     """Every node of the function's body, not descending into nested functions, lambdas or classes."""
+    scopes = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
     found: list[ast.AST] = []
-    stack: list[ast.AST] = list(function.body)
+    stack: list[ast.AST] = [node for node in function.body if not isinstance(node, scopes)]
     while stack:
         node = stack.pop()
         found.append(node)
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-                continue
-            stack.append(child)
+        stack.extend(child for child in ast.iter_child_nodes(node) if not isinstance(child, scopes))
     return found
 
 

@@ -65,7 +65,7 @@ class Evidence:
     excerpt: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "line": self.line, "excerpt": self.excerpt}
+        return {"path": self.path, "line": self.line, "excerpt": redact(self.excerpt)}
 
 
 @dataclass
@@ -99,7 +99,7 @@ class Finding:
             "category": self.category.value,
             "severity": self.severity.label,
             "title": self.title,
-            "message": self.message,
+            "message": redact(self.message),
             "remedy": self.remedy,
             "evidence": [item.to_dict() for item in self.evidence],
             "count": self.count,
@@ -186,7 +186,7 @@ class Report:
         return {
             "schema_version": SCHEMA_VERSION,
             "verdict": self.verdict.value,
-            "summary": self.summary,
+            "summary": redact(self.summary),
             "job": self.job.to_dict(),
             "root_cause": root.to_dict() if root else None,
             "findings": [finding.to_dict() for finding in self.findings],

@@ -28,9 +28,10 @@ from .tables import (
     parse_process_usage,
 )
 
-# Files larger than this are scanned in worker processes when there is more than one core.
 SERVICE_ERROR_PATH = "(service) job error"
-PARALLEL_THRESHOLD_BYTES = 64 * 1024 * 1024
+# With more than one core, files from this size on are read by worker processes, once the tree holds enough of them.
+PARALLEL_FILE_BYTES = 1024 * 1024
+PARALLEL_THRESHOLD_BYTES = 32 * 1024 * 1024
 _SETTING = re.compile(r"--([a-z_]+)[ =]+['\"]?([^\s'\",\]]+)")
 SETTING_TRIGGERS = (
     "--mini_batch_size",
@@ -111,35 +112,54 @@ class JobFacts:
 
 
 def collect(tree: LogTree, triggers: Sequence[str], job: JobInfo | None = None, workers: int = 1) -> JobFacts:
-    """Scan and parse the whole tree into ``JobFacts``."""
+    """Scan and parse the whole tree into ``JobFacts``.
+
+    With ``workers`` > 1 and enough data, the large files and the mini-batch report are read in worker processes
+    while this process reads the small files.
+    """
     facts = JobFacts(tree=tree, job=job or JobInfo())
     facts.skipped.extend(tree.skipped)
     all_triggers = tuple(dict.fromkeys([TRACEBACK_TRIGGER, *triggers, *SETTING_TRIGGERS]))
-    matcher = build_matcher(all_triggers)
     text_files = [f for f in tree.files if f.kind in TEXT_KINDS]
-    for scan in _scan_all(text_files, matcher, all_triggers, workers):
-        _absorb(facts, scan)
+    reports = tree.of_kind(FileKind.MINIBATCH_REPORT)
+    big = sorted((f for f in text_files if f.size >= PARALLEL_FILE_BYTES), key=lambda f: -f.size)
+    total = sum(f.size for f in big) + sum(f.size for f in reports)
+    if workers > 1 and total >= PARALLEL_THRESHOLD_BYTES:
+        minibatches = _collect_in_parallel(facts, text_files, big, reports, all_triggers, workers)
+    else:
+        matcher = build_matcher(all_triggers)
+        for log_file in text_files:
+            _absorb(facts, scan_file(log_file, matcher))
+        minibatches = parse_minibatch_reports(reports)
     if facts.job.error:
-        _absorb(facts, _scan_service_error(facts.job.error, matcher))
-    _parse_structured(facts)
+        _absorb(facts, _scan_service_error(facts.job.error, build_matcher(all_triggers)))
+    _parse_structured(facts, minibatches)
     _collect_settings(facts)
     facts.tracebacks.sort(key=lambda t: (t.timestamp or "9999", t.file.path, t.line))
     return facts
 
 
-def _scan_all(files: list[LogFile], matcher: Matcher, triggers: Sequence[str], workers: int) -> Iterable[FileScan]:
-    big = [f for f in files if f.size >= PARALLEL_THRESHOLD_BYTES]
-    if workers > 1 and len(big) > 1:
-        small = [f for f in files if f.size < PARALLEL_THRESHOLD_BYTES]
-        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(tuple(triggers),)) as pool:
-            futures = [pool.submit(_scan_in_worker, f) for f in big]
-            for log_file in small:
-                yield scan_file(log_file, matcher)
-            for future in futures:
-                yield future.result()
-        return
-    for log_file in files:
-        yield scan_file(log_file, matcher)
+def _collect_in_parallel(
+    facts: JobFacts,
+    text_files: list[LogFile],
+    big: list[LogFile],
+    reports: list[LogFile],
+    triggers: tuple[str, ...],
+    workers: int,
+) -> MiniBatchReport:
+    big_paths = {f.path for f in big}
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(triggers,)) as pool:
+        report_future = pool.submit(parse_minibatch_reports, reports)
+        futures = [pool.submit(_scan_in_worker, f) for f in big]
+        matcher = build_matcher(triggers)
+        for log_file in text_files:
+            if log_file.path not in big_paths:
+                _absorb(facts, scan_file(log_file, matcher))
+        scans = [future.result() for future in futures]
+        minibatches = report_future.result()
+    for scan in sorted(scans, key=lambda s: s.file.path):
+        _absorb(facts, scan)
+    return minibatches
 
 
 _WORKER_MATCHER: Matcher | None = None
@@ -186,11 +206,11 @@ def _widen_span(facts: JobFacts, first: str | None, last: str | None) -> None:
         facts.latest_timestamp = last
 
 
-def _parse_structured(facts: JobFacts) -> None:
+def _parse_structured(facts: JobFacts, minibatches: MiniBatchReport) -> None:
     tree = facts.tree
     facts.overview = parse_overview(tree.of_kind(FileKind.OVERVIEW))
     facts.master = parse_master(tree.of_kind(FileKind.MASTER))
-    facts.minibatches = parse_minibatch_reports(tree.of_kind(FileKind.MINIBATCH_REPORT))
+    facts.minibatches = minibatches
     structured = [FileKind.MINIBATCH_REPORT, FileKind.PERF_NODE, FileKind.PERF_DISK, FileKind.PERF_PROCESSES]
     for log_file in tree.of_kind(*structured):
         facts.files_read += 1

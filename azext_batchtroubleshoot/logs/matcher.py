@@ -13,15 +13,43 @@ from typing import Protocol
 
 class Matcher(Protocol):
     triggers: tuple[str, ...]
+    needles: tuple[bytes, ...]
 
     def find(self, data: bytes) -> list[tuple[int, int]]:
         """Return ``(trigger index, start offset)`` for every occurrence, in offset order."""
         ...
 
+    def present(self, data: bytes | memoryview) -> set[int]:
+        """The indexes of the triggers that occur at least once in ``data``."""
+        ...
+
+
+def find_capped(
+    matcher: Matcher, data: bytes, limits: dict[int, int], present: set[int] | None = None, end: int | None = None
+) -> list[tuple[int, int]]:
+    """Like ``find``, but at most ``limits[index]`` occurrences of each trigger (default: all), in offset order.
+
+    Only the triggers present in ``data`` are searched, each with ``bytes.find`` (C speed), so a trigger that occurs
+    a million times costs no Python work beyond its limit.
+    """
+    stop = len(data) if end is None else end
+    found: list[tuple[int, int]] = []
+    for index in matcher.present(memoryview(data)[:stop]) if present is None else present:
+        needle = matcher.needles[index]
+        remaining = limits.get(index, stop)
+        position = data.find(needle, 0, stop) if remaining > 0 else -1
+        while position >= 0 and remaining > 0:
+            found.append((index, position))
+            remaining -= 1
+            position = data.find(needle, position + 1, stop)
+    found.sort(key=lambda item: item[1])
+    return found
+
 
 class RegexMatcher:
     def __init__(self, triggers: Sequence[str]) -> None:
         self.triggers = tuple(triggers)
+        self.needles = tuple(t.encode("utf-8") for t in self.triggers)
         ordered = sorted(range(len(self.triggers)), key=lambda i: -len(self.triggers[i]))
         self._ids = {self.triggers[i].encode("utf-8"): i for i in ordered}
         alternation = b"|".join(re.escape(self.triggers[i].encode("utf-8")) for i in ordered)
@@ -44,20 +72,32 @@ class RegexMatcher:
         found.sort(key=lambda item: item[1])
         return found
 
+    def present(self, data: bytes | memoryview) -> set[int]:
+        return {index for index, _ in self.find(bytes(data))}
+
 
 class HyperscanMatcher:
     def __init__(self, triggers: Sequence[str]) -> None:
         import hyperscan  # imported here: optional, and only the analysis needs it
 
         self.triggers = tuple(triggers)
-        self._lengths = [len(t.encode("utf-8")) for t in self.triggers]
+        self.needles = tuple(t.encode("utf-8") for t in self.triggers)
+        self._lengths = [len(needle) for needle in self.needles]
+        expressions = [re.escape(needle) for needle in self.needles]
         self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        expressions = [re.escape(t.encode("utf-8")) for t in self.triggers]
         self._db.compile(
             expressions=expressions,
             ids=list(range(len(expressions))),
             elements=len(expressions),
             flags=[0] * len(expressions),
+        )
+        # A second database reports each trigger at most once per scan: "which triggers are here?"
+        self._presence = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        self._presence.compile(
+            expressions=expressions,
+            ids=list(range(len(expressions))),
+            elements=len(expressions),
+            flags=[hyperscan.HS_FLAG_SINGLEMATCH] * len(expressions),
         )
 
     def find(self, data: bytes) -> list[tuple[int, int]]:
@@ -70,6 +110,15 @@ class HyperscanMatcher:
         self._db.scan(data, match_event_handler=on_match)
         found.sort(key=lambda item: item[1])
         return found
+
+    def present(self, data: bytes | memoryview) -> set[int]:
+        seen: set[int] = set()
+
+        def on_match(index: int, _start: int, _end: int, _flags: int, _context: object) -> None:
+            seen.add(index)
+
+        self._presence.scan(data, match_event_handler=on_match)  # type: ignore[type-var]  # any buffer works
+        return seen
 
 
 def build_matcher(triggers: Sequence[str], prefer_hyperscan: bool = True) -> Matcher:

@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from .layout import LogFile
-from .matcher import Matcher
-from .redact import redact
+from .matcher import Matcher, find_capped
 
 CHUNK_SIZE = 8 * 1024 * 1024
 MAX_EXCERPT = 600
@@ -100,6 +99,7 @@ class FileScan:
     file: LogFile
     hits: list[Hit] = field(default_factory=list)
     hit_counts: dict[str, int] = field(default_factory=dict)
+    recorded: dict[str, int] = field(default_factory=dict)
     tracebacks: list[Traceback] = field(default_factory=list)
     traceback_count: int = 0
     bytes_read: int = 0
@@ -122,12 +122,13 @@ def leading_timestamp(text: str) -> str | None:
 
 
 def excerpt(text: str, around: int = 0) -> str:
-    """One line, bounded, secrets masked."""
+    """One line, bounded.  Secrets are masked when the report is serialised (``Report.to_dict``), not here:
+    most lines read are never shown."""
     text = text.rstrip("\r\n").replace("\r", " ").replace("\x00", "")
     if len(text) > MAX_EXCERPT:
         start = max(0, min(around - MAX_EXCERPT // 3, len(text) - MAX_EXCERPT))
         text = ("…" if start else "") + text[start : start + MAX_EXCERPT] + "…"
-    return redact(text)
+    return text
 
 
 def sniff(head: bytes) -> tuple[str | None, str | None]:
@@ -244,16 +245,20 @@ def _last_line(data: bytes, end: int) -> str:
 def _process_block(
     data: bytes, limit: int, eof: bool, line_at_start: int, log_file: LogFile, matcher: Matcher, result: FileScan
 ) -> int:
-    """Handle every hit that starts before ``limit``.  Returns how many bytes were fully consumed."""
-    view = data if limit == len(data) else data[:limit]
-    found = matcher.find(view)
+    """Handle the hits that start before ``limit``.  Returns how many bytes were fully consumed."""
+    # A zero-copy window: the chunk can be many megabytes.
+    view = memoryview(data)[:limit]
     triggers = matcher.triggers
+    limits = {
+        index: (MAX_TRACEBACKS_PER_FILE if trigger == TRACEBACK_TRIGGER else MAX_HITS_PER_TRIGGER_PER_FILE)
+        - result.recorded.get(trigger, 0)
+        for index, trigger in enumerate(triggers)
+    }
+    consumed = limit
     counted_upto = 0
     line_no = line_at_start
-    skip_until = -1
-    for index, offset in found:
-        if offset < skip_until:
-            continue
+    present = matcher.present(view)
+    for index, offset in find_capped(matcher, data, limits, present, limit):
         line_no += data.count(b"\n", counted_upto, offset)
         counted_upto = offset
         line_start = data.rfind(b"\n", 0, offset) + 1
@@ -265,20 +270,30 @@ def _process_block(
             block_end = _traceback_end(data, line_end, limit, eof)
             if block_end is None:
                 # The traceback runs past this chunk: hand it, and the hits after it, to the next round.
-                return line_start
+                consumed = line_start
+                break
             _record_traceback(data, line_start, block_end, line_no, log_file, result)
             continue
         _record_hit(data, line_start, line_end, offset - line_start, line_no, trigger, log_file, result)
-    return limit
+    _count(data, consumed, matcher, present, result)
+    return consumed
+
+
+def _count(data: bytes, consumed: int, matcher: Matcher, present: set[int], result: FileScan) -> None:
+    """Every occurrence is counted, at C speed, even beyond the ones kept as examples."""
+    for index in present:
+        trigger = matcher.triggers[index]
+        occurrences = data.count(matcher.needles[index], 0, consumed)
+        if trigger == TRACEBACK_TRIGGER:
+            result.traceback_count += occurrences
+        else:
+            result.hit_counts[trigger] = result.hit_counts.get(trigger, 0) + occurrences
 
 
 def _record_hit(
     data: bytes, start: int, end: int, column: int, line_no: int, trigger: str, log_file: LogFile, result: FileScan
 ) -> None:
-    count = result.hit_counts.get(trigger, 0) + 1
-    result.hit_counts[trigger] = count
-    if count > MAX_HITS_PER_TRIGGER_PER_FILE:
-        return
+    result.recorded[trigger] = result.recorded.get(trigger, 0) + 1
     if end - start > 8 * MAX_EXCERPT:
         left = max(start, start + column - 2 * MAX_EXCERPT)
         raw = data[left : min(end, left + 4 * MAX_EXCERPT)]
@@ -340,9 +355,7 @@ def _next_is_chain(data: bytes, position: int, limit: int) -> bool:
 
 
 def _record_traceback(data: bytes, start: int, end: int, line_no: int, log_file: LogFile, result: FileScan) -> None:
-    result.traceback_count += 1
-    if len(result.tracebacks) >= MAX_TRACEBACKS_PER_FILE:
-        return
+    result.recorded[TRACEBACK_TRIGGER] = result.recorded.get(TRACEBACK_TRIGGER, 0) + 1
     lines = data[start:end].decode("utf-8", "replace").splitlines()
     if not lines:
         return

@@ -46,6 +46,12 @@ def parse_number(value: str | None) -> float | None:
 def parse_time(value: str | None) -> datetime | None:
     if not value:
         return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        pass
+    else:
+        return parsed.replace(tzinfo=None) if parsed.tzinfo else parsed
     text = value.strip().replace("Z", "")
     for fmt in (
         "%Y-%m-%dT%H:%M:%S.%f",
@@ -170,19 +176,72 @@ def _status_failed(status: str, failed_items: float | None, error: str) -> bool:
     return bool(failed_items and failed_items > 0) or bool(error)
 
 
+_COLUMNS = {
+    "mini_batch": ("minibatchid", "taskid", "id"),
+    "picked": ("pickedcount", "dequeuecount"),
+    "process": ("process", "processname", "processid"),
+    "node": ("node", "nodeid", "ipaddress", "ip", "nodeip"),
+    "start": ("starttime",),
+    "total": ("total",),
+    "succeeded": ("succeeded",),
+    "failed": ("failed",),
+    "elapsed": ("elapsedseconds",),
+    "process_seconds": ("processseconds",),
+    "status": ("status",),
+    "error": ("errormessage", "error"),
+}
+
+
+def _column_positions(header: list[str]) -> dict[str, int]:
+    names = [normalise(cell) for cell in header]
+    positions: dict[str, int] = {}
+    for field_name, candidates in _COLUMNS.items():
+        for candidate in candidates:
+            if candidate in names:
+                positions[field_name] = names.index(candidate)
+                break
+    return positions
+
+
+def _csv_rows(log_file: LogFile, problems: list[str]) -> Iterator[tuple[int, dict[str, int], list[str]]]:
+    """Raw rows with the positions of the known columns; tolerant of bad quoting and odd encodings."""
+    try:
+        with open(log_file.abspath, "rb") as raw:
+            encoding, reason = sniff(raw.read(8192))
+            if reason or encoding is None:
+                problems.append(reason or "unreadable")
+                return
+            raw.seek(0)
+            text = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
+            reader = csv.reader(line.replace("\x00", "") if "\x00" in line else line for line in text)
+            positions: dict[str, int] | None = None
+            for row in reader:
+                if positions is None:
+                    if row and any(cell.strip() for cell in row):
+                        positions = _column_positions(row)
+                    continue
+                if row:
+                    yield reader.line_num, positions, row
+    except (OSError, csv.Error) as exc:
+        problems.append(f"stopped reading: {exc}")
+
+
+def _number(text: str | None) -> float | None:
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        return parse_number(text)
+    return value if math.isfinite(value) else None
+
+
 def parse_minibatch_reports(files: list[LogFile]) -> MiniBatchReport:
     report = MiniBatchReport()
     final: dict[str, tuple[int, bool, float, float, float]] = {}  # id -> (picked, failed, total, ok, bad items)
-    counter = 0
     for log_file in files:
         report.files.append(log_file.path)
-        for line, row in _rows(log_file, report.problems):
-            counter += 1
-            parsed = _minibatch_row(row, log_file.path, line)
-            if parsed is None:
-                report.bad_rows += 1
-                continue
-            _fold_row(report, final, parsed, row, counter)
+        _fold_file(report, final, log_file)
     report.mini_batches = len(final)
     for picked, failed, total, ok, bad in final.values():
         report.failed += int(failed)
@@ -195,85 +254,135 @@ def parse_minibatch_reports(files: list[LogFile]) -> MiniBatchReport:
     return report
 
 
-def _minibatch_row(row: dict[str, str], path: str, line: int) -> MiniBatchRow | None:
-    mini_batch = _pick(row, "minibatchid", "taskid", "id")
-    if mini_batch is None or not mini_batch.strip():
-        return None
-    picked = parse_number(_pick(row, "pickedcount", "dequeuecount"))
-    process = _pick(row, "process", "processname", "processid")
-    node = _pick(row, "node", "nodeid", "ipaddress", "ip", "nodeip")
-    return MiniBatchRow(
-        mini_batch=mini_batch.strip(),
-        process=process.strip() if process else None,
-        node=node.strip() if node else None,
-        start=_pick(row, "starttime"),
-        elapsed=parse_number(_pick(row, "elapsedseconds")),
-        process_seconds=parse_number(_pick(row, "processseconds")),
-        status=(_pick(row, "status") or "").strip(),
-        picked=int(picked) if picked else 1,
-        path=path,
-        line=line,
-        error=(_pick(row, "errormessage", "error") or "").strip(),
-    )
+_MISSING = 10**6  # the position of a column the file does not have: every row is shorter
 
 
-def _fold_row(
+def _fold_file(
+    report: MiniBatchReport, final: dict[str, tuple[int, bool, float, float, float]], log_file: LogFile
+) -> None:
+    """One tight loop per row: this file can hold hundreds of thousands of rows."""
+    rows = _csv_rows(log_file, report.problems)
+    first = next(rows, None)
+    if first is None:
+        return
+    _line, positions, _row = first
+    at = {name: positions.get(name, _MISSING) for name in _COLUMNS}
+    widest = max((value for value in at.values() if value != _MISSING), default=0)
+    order = report.attempts
+    for line, _positions, raw in _chain_first(first, rows):
+        order += 1
+        row = raw if len(raw) > widest else raw + [""] * (widest + 1 - len(raw))
+        mini_batch = row[at["mini_batch"]].strip() if at["mini_batch"] != _MISSING else ""
+        if not mini_batch:
+            report.bad_rows += 1
+            continue
+        report.attempts += 1
+        cells = [row[at[name]] if at[name] != _MISSING else "" for name in _FIELDS]
+        _fold_cells(report, final, mini_batch, cells, log_file.path, line, order)
+
+
+_FIELDS = (
+    "picked",
+    "total",
+    "succeeded",
+    "failed",
+    "elapsed",
+    "process_seconds",
+    "status",
+    "error",
+    "process",
+    "node",
+    "start",
+)
+
+
+def _chain_first(
+    first: tuple[int, dict[str, int], list[str]], rest: Iterator[tuple[int, dict[str, int], list[str]]]
+) -> Iterator[tuple[int, dict[str, int], list[str]]]:
+    yield first
+    yield from rest
+
+
+def _fold_cells(
     report: MiniBatchReport,
     final: dict[str, tuple[int, bool, float, float, float]],
-    parsed: MiniBatchRow,
-    row: dict[str, str],
+    mini_batch: str,
+    cells: list[str],
+    path: str,
+    line: int,
     order: int,
 ) -> None:
-    report.attempts += 1
-    total = parse_number(_pick(row, "total"))
-    ok = parse_number(_pick(row, "succeeded"))
-    bad = parse_number(_pick(row, "failed"))
+    picked_text, total_text, ok_text, bad_text, elapsed_text, cpu_text, status, error, process, node, start = cells
+    picked_value = _number(picked_text)
+    picked = int(picked_value) if picked_value and picked_value > 0 else 1
+    total = _number(total_text)
+    ok = _number(ok_text)
+    bad = _number(bad_text)
     if total is not None:
         report.items_known = True
-    if bad is None and total is not None and ok is not None:
-        bad = total - ok
-    failed = _status_failed(parsed.status, bad, parsed.error)
-    report.status_counts[parsed.status or "UNKNOWN"] += 1
-    previous = final.get(parsed.mini_batch)
-    if previous is None or parsed.picked >= previous[0]:
-        final[parsed.mini_batch] = (parsed.picked, failed, total or 0.0, ok or 0.0, bad or 0.0)
-    _fold_timing(report, parsed, failed, order)
+        if bad is None and ok is not None:
+            bad = total - ok
+    status = status.strip()
+    error = error.strip()
+    failed = _status_failed(status, bad, error)
+    report.status_counts[status or "UNKNOWN"] += 1
+    previous = final.get(mini_batch)
+    if previous is None or picked >= previous[0]:
+        final[mini_batch] = (picked, failed, total or 0.0, ok or 0.0, bad or 0.0)
+    elapsed = _number(elapsed_text)
+    row = MiniBatchRow(
+        mini_batch,
+        process.strip() or None,
+        node.strip() or None,
+        start or None,
+        elapsed,
+        _number(cpu_text),
+        status,
+        picked,
+        path,
+        line,
+        error,
+    )
     if failed:
-        key = (parsed.status or "FAILED", excerpt(parsed.error)[:300])
+        key = (status or "FAILED", excerpt(error)[:300])
         report.errors[key] += 1
-        report.error_examples.setdefault(key, parsed)
+        if key not in report.error_examples:
+            report.error_examples[key] = row
+    _fold_timing(report, row, failed, order)
 
 
-def _fold_timing(report: MiniBatchReport, parsed: MiniBatchRow, failed: bool, order: int) -> None:
-    if parsed.elapsed is not None:
+def _fold_timing(report: MiniBatchReport, row: MiniBatchRow, failed: bool, order: int) -> None:
+    elapsed = row.elapsed
+    if elapsed is not None:
         report.timed_attempts += 1
-        report.elapsed_total += parsed.elapsed
+        report.elapsed_total += elapsed
         if len(report.elapsed_values) < 200000:
-            report.elapsed_values.append(parsed.elapsed)
-        entry = (parsed.elapsed, order, parsed)
+            report.elapsed_values.append(elapsed)
         if len(report.slowest) < SLOWEST_KEPT:
-            heapq.heappush(report.slowest, entry)
-        elif parsed.elapsed > report.slowest[0][0]:
-            heapq.heapreplace(report.slowest, entry)
-        if parsed.process_seconds is not None:
+            heapq.heappush(report.slowest, (elapsed, order, row))
+        elif elapsed > report.slowest[0][0]:
+            heapq.heapreplace(report.slowest, (elapsed, order, row))
+        if row.process_seconds is not None:
             report.cpu_timed_attempts += 1
-            report.process_seconds_total += min(parsed.process_seconds, parsed.elapsed)
-    if parsed.process:
-        report.by_process[_process_key(parsed)].add(parsed.elapsed, failed)
-    if parsed.node:
-        report.by_node[parsed.node].add(parsed.elapsed, failed)
-    start = parse_time(parsed.start)
+            report.process_seconds_total += min(row.process_seconds, elapsed)
+    if row.process:
+        report.by_process[_process_key(row)].add(elapsed, failed)
+    if row.node:
+        report.by_node[row.node].add(elapsed, failed)
+    start = parse_time(row.start)
     if start is None:
         return
-    end = start + timedelta(seconds=parsed.elapsed or 0.0)
-    report.started_at = start if report.started_at is None else min(report.started_at, start)
-    report.ended_at = end if report.ended_at is None else max(report.ended_at, end)
-    minute = end.strftime("%Y-%m-%dT%H:%M")
+    end = start + timedelta(seconds=elapsed) if elapsed else start
+    if report.started_at is None or start < report.started_at:
+        report.started_at = start
+    if report.ended_at is None or end > report.ended_at:
+        report.ended_at = end
+    minute = end.isoformat(timespec="minutes")
     report.per_minute[minute] += 1
     if failed:
         report.failed_per_minute[minute] += 1
     if len(report.timeline) < TIMELINE_KEPT:
-        report.timeline.append(parsed)
+        report.timeline.append(row)
 
 
 def _process_key(row: MiniBatchRow) -> str:

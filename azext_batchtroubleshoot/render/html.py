@@ -14,6 +14,7 @@ from typing import Any
 
 from ..core.errors import ReportWriteError
 from ..logs.redact import redact
+from .markdown import natural
 from .text import VERDICT_STYLE, duration
 
 PLOTLY_REQUIREMENT = "plotly>=5.24,<8"
@@ -301,7 +302,7 @@ def _resources_table(resources: dict[str, Any]) -> str:
         f"<tr><td>{_e(node)}</td><td>{_pct(u.get('cpu_peak_percent'))} / {_pct(u.get('cpu_mean_percent'))}</td>"
         f"<td>{_pct(u.get('memory_peak_percent'))}</td><td>{_number(u.get('memory_total_mb'))}</td>"
         f"<td>{_pct(u.get('disk_peak_percent'))}</td><td>{_number(u.get('samples'))}</td></tr>"
-        for node, u in resources.items()
+        for node, u in sorted(resources.items(), key=lambda item: natural(item[0]))
     )
     return (
         f"<details><summary>Resource peaks per node ({len(resources)})</summary>"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .base import Rule
 from .bt101_missing_python_module import MissingPythonModule
 from .bt102_pkg_resources_missing import PkgResourcesMissing
@@ -93,6 +95,9 @@ from .bt959_too_few_mini_batches import TooFewMiniBatches
 # isort: split
 # --- end performance imports ---
 
+if TYPE_CHECKING:  # the pre-flight checks, found by find_rule for 'rules show'
+    from ..checks.base import Check
+
 REGISTRY: tuple[Rule, ...] = (
     MissingPythonModule(),
     PkgResourcesMissing(),
@@ -180,9 +185,12 @@ REGISTRY: tuple[Rule, ...] = (
 BY_CODE: dict[str, Rule] = {rule.code: rule for rule in REGISTRY}
 
 
-def find_rule(code_or_name: str) -> Rule | None:
+def find_rule(code_or_name: str) -> Rule | Check[Any] | None:
+    """A rule, or else a pre-flight check (BTD/BTI codes), by code or name: ``rules show`` documents both."""
     wanted = code_or_name.strip()
     for rule in REGISTRY:
         if rule.code.lower() == wanted.lower() or rule.name == wanted.lower():
             return rule
-    return None
+    from ..checks import find_check
+
+    return find_check(wanted)

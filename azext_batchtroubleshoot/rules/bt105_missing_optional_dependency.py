@@ -79,7 +79,7 @@ class MissingOptionalDependency(SignatureRule):
     pattern = re.compile(
         r"requires (?P<accelerate>[Aa]ccelerate)(?![\w<>=~!])"
         r"|requires the (?P<library>[^.]{1,40}?) library but it was not found in your environment"
-        r"|requires the following packages that were not found in your environment: (?P<listed>[\w\-, .]+)"
+        r"|requires the following packages that were not found in your environment: (?P<listed>[\w\-]+(?:, [\w\-]+)*)"
     )
 
     def key(self, hit: Hit, match: re.Match[str] | None) -> str:

@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
-from ..core.models import Category
+from ..core.models import Category, Finding, Role
 from ..logs.facts import JobFacts
 from ..logs.scan import Hit
 from .base import SignatureRule, where
+
+# Exceptions that say the input could not be reached at all: the data-access and auth rules explain those.
+DATA_ACCESS_TEXTS = (
+    "StreamAccess",
+    "AuthenticationException",
+    "AuthorizationPermissionMismatch",
+    "NotFoundException",
+    "Found no resources for the input provided",
+    "Cannot mount Dataset",
+    "Content-Length",
+    "account key or SAS token",
+    "msi failed to authenticate",
+)
 
 
 class TaskCreationFailed(SignatureRule):
@@ -36,6 +49,15 @@ class TaskCreationFailed(SignatureRule):
 
     def key(self, hit: Hit, match: re.Match[str] | None) -> str:
         return "task-creation"
+
+    def check(self, facts: JobFacts) -> Iterable[Finding]:
+        for finding in super().check(facts):
+            if any(text in finding.message for text in DATA_ACCESS_TEXTS):
+                finding.role = Role.SYMPTOM
+                finding.message = (
+                    finding.message.rstrip(".") + " (the input could not be reached: see the access error)."
+                )
+            yield finding
 
     def describe(self, match: re.Match[str] | None, hits: Sequence[Hit], facts: JobFacts) -> str:
         if match is None:

@@ -39,8 +39,10 @@ class MountCacheDiskFull(SignatureRule):
     example = (
         "node_disk_usage.csv: 98.6 % used; OSError: [Errno 28] No space left on device: '.../whole_file_cache/...'"
     )
-    # Just after BT603 (no-space-left-on-device, 34): the failed write itself is the more direct proof.
+    # Just after BT603 (no-space-left-on-device, 34), whose failed write is the more direct proof; before it when the
+    # failed writes themselves went into the mount cache (the more specific explanation).
     phase = 35
+    cache_phase = 33
     triggers = (CACHE_TRIGGER, *DISK_FULL_TEXTS)
     pattern = re.compile(r"whole_file_cache")
 
@@ -84,6 +86,8 @@ class MountCacheDiskFull(SignatureRule):
             role=role,
         )
         finding.fatal = False
+        if full_cache_hits:
+            finding.phase = self.cache_phase
         if worst is not None and worst.node and worst.node not in finding.nodes:
             finding.nodes = sorted({*finding.nodes, worst.node})
         yield finding

@@ -67,11 +67,10 @@ class ProgressReportingStopped(Rule):
         if stopped is not None:
             evidence.append(Evidence(stopped.path, stopped.line, stopped.text))
         where = f" at {last.processed} of {last.total} mini-batches ({last.timestamp[:19]})"
-        overviewer = (
-            f"; {stopped.text.split(' ', 1)[-1].rstrip('.')} at {stopped.timestamp[:19]}"
-            if (stopped and stopped.timestamp)
-            else ""
-        )
+        overviewer = ""
+        if stopped is not None and stopped.timestamp:
+            said = stopped.text.split(" ", 1)[-1].rstrip(".")
+            overviewer = f"; {said[:1].lower()}{said[1:]} at {stopped.timestamp[:19]}"
         finished_after, last_work, work_evidence = _work_after(facts, last_at)
         if finished_after or last_work is not None:
             evidence += work_evidence

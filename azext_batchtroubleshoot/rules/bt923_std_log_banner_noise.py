@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from ..core.models import Category, Role, Severity
 from ..logs.facts import JobFacts
@@ -38,6 +38,7 @@ class StdLogBannerNoise(SignatureRule):
     )
     docs_url = "https://learn.microsoft.com/azure/machine-learning/how-to-troubleshoot-batch-endpoints"
     what = (
+        "Reported when the logs/ folder is missing from the download: "
         "user_logs/std_log*.txt of a batch job holds only 'Azure Machine Learning Batch Inference Start', "
         "'No started flag set. Skip creating started flag.', the End banner and, on failure, SystemExit: 42."
     )
@@ -50,9 +51,13 @@ class StdLogBannerNoise(SignatureRule):
     def key(self, hit: Hit, match: re.Match[str] | None) -> str:
         return "std-log-banner"
 
-    def describe(self, match: re.Match[str] | None, hits: Sequence[Hit], facts: JobFacts) -> str:
+    def matches(self, facts: JobFacts) -> Iterator[tuple[Hit, re.Match[str] | None]]:
+        # With the logs/ tree at hand the banner misleads nobody; without it, say where the cause is.
         if facts.has(*PRS_KINDS):
-            return "user_logs/std_log holds only the batch driver's banner ('No started flag set'): not an error."
+            return
+        yield from super().matches(facts)
+
+    def describe(self, match: re.Match[str] | None, hits: Sequence[Hit], facts: JobFacts) -> str:
         return (
             "user_logs/std_log holds only the batch driver's banner ('No started flag set'); the cause is in the logs/ "
             "folder of the batchscoring step, which is not in this download."

@@ -78,8 +78,8 @@ class IoBoundMiniBatches(Rule):
         now = f" (now {processes})" if processes else ""
         message = (
             f"Mini-batches spent {share:.0%} of their elapsed time on the CPU ({_hours(process)} of {_hours(elapsed)} "
-            f"over {runs} runs); the rest was waiting for input reads, the network"
-            + (" or the GPU (expected when the model runs on the GPU)" if on_gpu else "")
+            f"over {runs} runs); the rest was waiting for input reads"
+            + (", the network or the GPU (expected when the model runs on the GPU)" if on_gpu else " or the network")
             + f". The CPUs could keep up with about {factor}× as many concurrent processes: raise "
             f"max_concurrency_per_instance{now}, or prefetch the inputs."
         )

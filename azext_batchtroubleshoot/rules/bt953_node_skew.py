@@ -45,6 +45,7 @@ class NodeSkew(Rule):
     phase = 81
     bands: ClassVar[Bands] = NODE_SKEW_BANDS
     unit: ClassVar[str] = "node"
+    units: ClassVar[str] = "nodes"
     summary_file: ClassVar[str] = "node_summary.csv"
 
     def groups(self, facts: JobFacts) -> dict[str, GroupStats]:
@@ -68,7 +69,8 @@ class NodeSkew(Rule):
         message = (
             f"{self.unit.capitalize()} {busiest} was busy {_duration(busy[busiest])} on "
             f"{groups[busiest].count} mini-batches, {ratio:.1f}× the median {self.unit} ({_duration(median)}) across "
-            f"{len(groups)} {self.unit}s; evenly spread, the processing would end about {saving:.0%} sooner."
+            f"{len(groups)} {self.units}; with the work spread evenly (smaller mini-batches, split large inputs) the "
+            f"processing could end about {saving:.0%} sooner."
         )
         yield self.make(message, (), count=1, evidence=self._evidence(facts, busiest, busy), severity=severity)
 

@@ -35,6 +35,7 @@ class ProcessSkew(NodeSkew):
     phase = 82
     bands: ClassVar[Bands] = PROCESS_SKEW_BANDS
     unit: ClassVar[str] = "process"
+    units: ClassVar[str] = "processes"
     summary_file: ClassVar[str] = "process_summary.csv"
 
     def groups(self, facts: JobFacts) -> dict[str, GroupStats]:

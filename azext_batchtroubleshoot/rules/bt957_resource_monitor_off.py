@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..core.models import Category, Finding, Role, Severity
+from ..core.models import Category, Evidence, Finding, Role, Severity
 from ..logs.facts import JobFacts
 from ..logs.layout import FileKind
 from ..logs.tables import parse_time
@@ -56,7 +56,11 @@ class ResourceMonitorOff(Rule):
             f"The parallel job ran {ran / 60:.0f} min but the logs hold no logs/perf folder: the resource monitor was "
             "off, or logs/perf was not downloaded."
         )
-        yield self.make(message, (), count=1)
+        evidence = [
+            Evidence(path, None, f"job logs from {facts.earliest_timestamp} to {facts.latest_timestamp}")
+            for path in facts.overview.files[:1] or facts.master.files[:1]
+        ]
+        yield self.make(message, (), count=1, evidence=evidence)
 
 
 def _duration_s(facts: JobFacts) -> float | None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -63,6 +64,7 @@ __all__ = [
     "RequestRecord",
     "StaticTokenCredential",
     "fixtures",
+    "forget_sdk_cloud",
     "install_localhost_resolution",
     "localhost_resolution",
     "make_fake_jwt",
@@ -70,6 +72,20 @@ __all__ = [
     "running_fake_aml",
     "uninstall_localhost_resolution",
 ]
+
+
+def forget_sdk_cloud() -> None:
+    """Drop what azure-ai-ml cached about the fake cloud (cheap: does nothing unless the SDK is already imported).
+
+    azure-ai-ml keeps clouds in a module-level dict keyed by name and sets ``AZUREML_CURRENT_CLOUD``. Every fake uses
+    the same cloud name, so after ``MLClient(cloud=CLOUD_NAME, cloud_metadata=...)`` against one fake instance,
+    another instance (other port, other CA) would otherwise be reached at the first one's address.
+    """
+    environments = sys.modules.get("azure.ai.ml._azure_environments")
+    if environments is not None:
+        environments._environments.pop(CLOUD_NAME, None)  # private: the SDK offers no public way
+    if os.environ.get("AZUREML_CURRENT_CLOUD") == CLOUD_NAME:
+        del os.environ["AZUREML_CURRENT_CLOUD"]
 
 
 @contextmanager
@@ -95,8 +111,10 @@ def running_fake_aml(
             fake.on_reset(
                 lambda f: fixtures.load_default_fixtures(f, data_dir=data_dir, predictions_size=predictions_size)
             )
+        forget_sdk_cloud()
         with fake:
             yield fake
     finally:
+        forget_sdk_cloud()
         if own_dir:
             shutil.rmtree(directory, ignore_errors=True)

@@ -1313,7 +1313,7 @@ class _Handler(BaseHTTPRequestHandler):
                         {"Content-Type": "application/xml"},
                     )
                 start = int(parsed[1])
-                end = size  # MUT
+                end = min(size, int(parsed[2]) + 1) if parsed[2] else size
                 if start >= size:
                     raise _Reply(
                         416,

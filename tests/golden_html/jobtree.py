@@ -143,6 +143,7 @@ def _perf(root: str, node_names: list[str], end: datetime, step: int, rng: rando
                 f"{moment},{cpu},16012,{16012 - used},{used},{round(used_pct, 1)},120,40,10.1,2.2,0.5,1.1,14,2\n"
             )
             disk_used = round(40 + 25 * share + (10 * share if climbing else 0), 1)
-            disk.append(f"{moment},128.0,{round(128 * disk_used / 100, 1)},{round(128 * (1 - disk_used / 100), 1)},{disk_used}\n")
+            used_gb, free_gb = round(128 * disk_used / 100, 1), round(128 * (1 - disk_used / 100), 1)
+            disk.append(f"{moment},128.0,{used_gb},{free_gb},{disk_used}\n")
         _write(root, f"logs/perf/{node}/node_resource_usage.csv", "".join(rows))
         _write(root, f"logs/perf/{node}/node_disk_usage.csv", "".join(disk))
