@@ -115,7 +115,7 @@ def bench(scale: float, failure: str, runs: int) -> dict[str, float]:
     size = sum(f.stat().st_size for f in tree.rglob("*") if f.is_file())
     diagnose = [str(AZ), "ml", "batch-troubleshoot", "diagnose", "--log-dir", str(tree), "-o", "json"]
     report = REPO / ".bench" / f"report-{failure}-{scale:g}.json"
-    timed(GREP + [str(tree)])  # warm the page cache for both
+    timed([*GREP, str(tree)])  # warm the page cache for both
     timed(diagnose, report)
     ours: list[float] = []
     theirs: list[float] = []
@@ -126,7 +126,7 @@ def bench(scale: float, failure: str, runs: int) -> dict[str, float]:
         ours.append(seconds)
         peaks.append(peak)
         maxrss.append(kernel)
-        theirs.append(timed(GREP + [str(tree)])[0])
+        theirs.append(timed([*GREP, str(tree)])[0])
     result = {
         "scale": scale,
         "mb": size / 1e6,
@@ -137,8 +137,9 @@ def bench(scale: float, failure: str, runs: int) -> dict[str, float]:
         "peak_process_mb": max(maxrss) / 1024,
     }
     print(
-        f"{scale:>5g}×  {result['mb']:7.0f} MB   diagnose {result['diagnose_s']:6.2f} s   grep {result['grep_s']:5.2f} s"
-        f"   ratio {result['ratio']:5.2f}×   peak RSS {result['peak_tree_mb']:5.0f} MB (all processes), "
+        f"{scale:>5g}×  {result['mb']:7.0f} MB   diagnose {result['diagnose_s']:6.2f} s"
+        f"   grep {result['grep_s']:5.2f} s   ratio {result['ratio']:5.2f}×"
+        f"   peak RSS {result['peak_tree_mb']:5.0f} MB (all processes), "
         f"{result['peak_process_mb']:4.0f} MB (largest)",
         flush=True,
     )
