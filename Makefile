@@ -6,7 +6,7 @@ STAMP := $(VENV)/.requirements-installed
 EXT_LINK := build/dev/batchtroubleshoot
 AZ := scripts/az
 
-.PHONY: venv dev demo test lint typecheck unit wheel bench fake-workspace clean
+.PHONY: venv dev demo test lint typecheck unit wheel bench fake-workspace clean browser
 
 venv: $(STAMP)
 
@@ -37,7 +37,16 @@ typecheck: venv
 unit: dev
 	$(BIN)/python -m pytest -q
 
-test: dev lint typecheck unit
+# Headless Chromium for the HTML report's browser test (tests/test_html_report.py): Debian's package, installed
+# once when missing and we are root; elsewhere the test skips and says why.
+browser:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "+ apt-get install chromium (for the HTML report's browser test)"; \
+		( export DEBIAN_FRONTEND=noninteractive; apt-get update -qq >/dev/null && \
+		  apt-get install -y -qq chromium >/dev/null 2>&1 ) || echo "chromium could not be installed: the browser test will skip"; \
+	fi
+
+test: dev browser lint typecheck unit
 
 wheel: venv
 	rm -rf dist

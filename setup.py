@@ -24,6 +24,8 @@ DEPENDENCIES = [
     "azure-ai-ml>=1.20.0,<2",
     # A SIMD multi-pattern matcher makes scanning large logs faster than grep; optional elsewhere.
     'hyperscan>=0.7,<1; platform_system == "Linux" and platform_machine == "x86_64"',
+    # Charts of the HTML report (--report-file report.html); imported only when one is written.
+    "plotly>=5.24,<8",
 ]
 
 CLASSIFIERS = [

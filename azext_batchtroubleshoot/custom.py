@@ -253,18 +253,16 @@ def _fetch_job_logs(
     from azext_batchtroubleshoot.core.errors import LogFolderError
 
     session = _session(cmd, resource_group_name, workspace_name)
-    plan = session.plan(job_name)
-    folder, user_given = _download_folder(cmd, session, plan.job.name, download_path)
+    folder = None
     try:
+        plan = session.plan(job_name)
+        folder, user_given = _download_folder(cmd, session, plan.job.name, download_path)
         fetched = session.fetch_logs(
             plan, folder, user_given=user_given, overwrite=overwrite, refresh=refresh, progress=_progress(cmd)
         )
     except KeyboardInterrupt:
-        print(
-            f"\nDownload interrupted. The files already complete are kept in '{folder}'; run the same command again "
-            "to fetch the rest.",
-            file=sys.stderr,
-        )
+        kept = f" The files already complete are kept in '{folder}'; run the same command again to fetch the rest."
+        print(f"\nInterrupted.{kept if folder else ''}", file=sys.stderr)
         raise SystemExit(130) from None
     result = fetched.result
     get_logger(__name__).info(

@@ -40,7 +40,6 @@ from tests.fake_aml import (  # noqa: E402 - the project root must be importable
     TENANT_ID,
     WORKSPACE,
     FakeAmlServer,
-    fixtures,
     install_localhost_resolution,
     running_fake_aml,
 )
@@ -62,8 +61,8 @@ FAST_ENV = {
 __all__ = [
     "WS_ARGS",
     "AzRun",
-    "az",
     "aml",
+    "az",
     "az_index_template",
     "fake_aml",
     "log_blob_gets",
@@ -134,7 +133,7 @@ def _environment(mp: pytest.MonkeyPatch, fake: FakeAmlServer, config_dir: Path) 
         mp.setenv(key, value)
     mp.setenv("AZURE_CONFIG_DIR", str(config_dir))
     mp.setenv("AZURE_EXTENSION_DEV_SOURCES", DEV_SOURCES)
-    import azure.cli.core.extension as extension
+    from azure.cli.core import extension
 
     # Read once at import: another test module may have imported the CLI before these variables were set.
     mp.setattr(extension, "DEV_EXTENSION_SOURCES", [DEV_SOURCES])

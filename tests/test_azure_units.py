@@ -8,7 +8,7 @@ import json
 import os
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from azure.cli.core import azclierror
@@ -43,8 +43,13 @@ IDENTITY = {"workspace": "/subscriptions/x/ws", "job": "job-1"}
 
 @pytest.mark.parametrize(
     "name",
-    ["logs/sys/node/0/process000.txt", "user_logs/std_log_0.txt", "logs/perf/10.0.0.4/node_resource_usage.csv",
-     "azureml-logs/70_driver_log.txt", "logs/sys/node/0/odd name (1).txt"],
+    [
+        "logs/sys/node/0/process000.txt",
+        "user_logs/std_log_0.txt",
+        "logs/perf/10.0.0.4/node_resource_usage.csv",
+        "azureml-logs/70_driver_log.txt",
+        "logs/sys/node/0/odd name (1).txt",
+    ],
 )
 def test_ordinary_log_names_are_kept(name: str) -> None:
     assert safe_relpath(name) == name
@@ -52,8 +57,25 @@ def test_ordinary_log_names_are_kept(name: str) -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["", "/etc/passwd", "~/x", "C:/Windows/x.txt", "c:x", "logs/../../x", "..", "logs/..", "logs/./x",
-     "logs//x", "logs\\..\\x", "logs/x\x00y", "logs/\nx", "logs/x/", "logs/ x", "logs/x.", "a/" * 40 + "x"],
+    [
+        "",
+        "/etc/passwd",
+        "~/x",
+        "C:/Windows/x.txt",
+        "c:x",
+        "logs/../../x",
+        "..",
+        "logs/..",
+        "logs/./x",
+        "logs//x",
+        "logs\\..\\x",
+        "logs/x\x00y",
+        "logs/\nx",
+        "logs/x/",
+        "logs/ x",
+        "logs/x.",
+        "a/" * 40 + "x",
+    ],
 )
 def test_hostile_names_are_refused(name: str) -> None:
     with pytest.raises(UnsafeNameError):
@@ -107,8 +129,12 @@ def test_foreign_folder_needs_overwrite_and_other_jobs_manifest_too(tmp_path: Pa
 
 def _http_error(status: int, body: dict[str, Any] | None = None, text: str = "") -> HttpResponseError:
     response = SimpleNamespace(
-        status_code=status, reason="x", headers={}, text=lambda: json.dumps(body) if body else text,
-        content_type="application/json", request=None,
+        status_code=status,
+        reason="x",
+        headers={},
+        text=lambda: json.dumps(body) if body else text,
+        content_type="application/json",
+        request=None,
     )
     error = HttpResponseError(message=text or (body or {}).get("error", {}).get("message", "boom"), response=response)
     error.status_code = status
@@ -180,13 +206,27 @@ def test_public_cloud_is_named_and_other_clouds_get_their_endpoints() -> None:
 
 
 def test_batchscoring_step_is_primary_and_job_info_combines_parent_and_step() -> None:
-    parent = RunInfo("p", status="Failed", job_type="pipeline", studio_url="https://studio/p", error="Pipeline failed",
-                     created_at="t0", ended_at="t1", tags={"azureml.batchrun": "true"})
+    parent = RunInfo(
+        "p",
+        status="Failed",
+        job_type="pipeline",
+        studio_url="https://studio/p",
+        error="Pipeline failed",
+        created_at="t0",
+        ended_at="t1",
+        tags={"azureml.batchrun": "true"},
+    )
     other = RunInfo("c0", display_name="prep", status="Completed")
     step = RunInfo("c1", display_name="batchscoring", status="Failed", error="exit 42", compute="gpu")
     assert pick_primary(parent, [other, step]) is step
     info = job_info(JobPlan(parent, [other, step], step, is_batch=True))
-    assert (info.name, info.parent_name, info.status, info.error, info.compute) == ("c1", "p", "Failed", "exit 42", "gpu")
+    assert (info.name, info.parent_name, info.status, info.error, info.compute) == (
+        "c1",
+        "p",
+        "Failed",
+        "exit 42",
+        "gpu",
+    )
     assert info.studio_url == "https://studio/p" and (info.created_at, info.ended_at) == ("t0", "t1")
     assert pick_primary(parent, [other]) is other
     assert pick_primary(parent, []) is None
@@ -194,8 +234,12 @@ def test_batchscoring_step_is_primary_and_job_info_combines_parent_and_step() ->
 
 @pytest.mark.parametrize(
     ("path", "node"),
-    [("logs/sys/node/0/process000.txt", "0"), ("logs/user/error/10.0.0.4/process001.txt", "10.0.0.4"),
-     ("user_logs/std_log_process_3.txt", "3"), ("logs/job_result.txt", None)],
+    [
+        ("logs/sys/node/0/process000.txt", "0"),
+        ("logs/user/error/10.0.0.4/process001.txt", "10.0.0.4"),
+        ("user_logs/std_log_process_3.txt", "3"),
+        ("logs/job_result.txt", None),
+    ],
 )
 def test_node_of_a_log_path(path: str, node: str | None) -> None:
     assert node_of(path) == node
@@ -238,20 +282,37 @@ class _Store:
 def test_follow_keeps_offsets_across_failures_and_flushes_the_last_partial_line() -> None:
     out, err, store = io.StringIO(), io.StringIO(), _Store()
     sleeps: list[float] = []
-    follower = Follower(_Jobs(failures=2), store, "job", out=out, err=err,  # type: ignore[arg-type]
-                        settings=Settings(poll_seconds=1.0), sleep=sleeps.append)
+    follower = Follower(
+        cast(Any, _Jobs(failures=2)),
+        cast(Any, store),
+        "job",
+        out=out,
+        err=err,
+        settings=Settings(poll_seconds=1.0),
+        sleep=sleeps.append,
+    )
     store.content += b"ial\n"  # grows between polls (the first poll happens in follow())
     summary = follower.follow()
-    assert out.getvalue().splitlines() == ["[user_logs/std_log.txt] one", "[user_logs/std_log.txt] two",
-                                           "[user_logs/std_log.txt] partial"]
+    assert out.getvalue().splitlines() == [
+        "[user_logs/std_log.txt] one",
+        "[user_logs/std_log.txt] two",
+        "[user_logs/std_log.txt] partial",
+    ]
     assert summary.status == "Completed" and summary.lines == 3 and summary.retries == 2
     assert sleeps[:3] == [1.0, 1.0, 2.0]  # the poll interval, then a growing back-off after each failure
     assert err.getvalue().count("trying again") == 2
 
 
 def test_follow_gives_up_after_too_many_failures() -> None:
-    follower = Follower(_Jobs(failures=99), _Store(), "job", out=io.StringIO(), err=io.StringIO(),  # type: ignore[arg-type]
-                        settings=Settings(poll_seconds=0.01, follow_failures=3), sleep=lambda s: None)
+    follower = Follower(
+        cast(Any, _Jobs(failures=99)),
+        cast(Any, _Store()),
+        "job",
+        out=io.StringIO(),
+        err=io.StringIO(),
+        settings=Settings(poll_seconds=0.01, follow_failures=3),
+        sleep=lambda s: None,
+    )
     with pytest.raises(AzureCallError) as caught:
         follower.follow()
     assert caught.value.attempts == 4
@@ -264,3 +325,24 @@ def test_line_filter_globs_match_path_or_name() -> None:
     assert LineFilter(file_glob="logs/sys/*").wants_file(log, log.path)
     assert not LineFilter(file_glob="user_logs/*").wants_file(log, log.path)
     assert not LineFilter(node="1").wants_file(log, log.path)
+
+
+def test_download_progress_is_drawn_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    from azure.cli.core.mock import DummyCli
+
+    from azext_batchtroubleshoot.custom import _progress
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    cmd = SimpleNamespace(cli_ctx=DummyCli())
+    monkeypatch.setattr("sys.stderr", io.StringIO())
+    assert _progress(cmd) is None
+    terminal = Tty()
+    monkeypatch.setattr("sys.stderr", terminal)
+    update = _progress(cmd)
+    assert update is not None
+    for done in range(4):
+        update(done, 3, done * 1048576)
+    assert "Downloading logs: 2/3 files, 2.0 MB" in terminal.getvalue()

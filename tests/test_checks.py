@@ -230,7 +230,11 @@ def _run_problems(body: str) -> tuple[bool, list[str]]:
         ("def run(mb):\n    if not mb:\n        return\n    return mb\n", True, ["bare-return"]),
         ("def run(mb):\n    if not mb:\n        return None\n    return mb\n", True, ["return-none"]),
         ("def run(mb):\n    try:\n        return f(mb)\n    except ValueError:\n        raise\n", True, []),
-        ("def run(mb):\n    try:\n        return f(mb)\n    except ValueError:\n        log()\n", True, ["falls-off-end"]),
+        (
+            "def run(mb):\n    try:\n        return f(mb)\n    except ValueError:\n        log()\n",
+            True,
+            ["falls-off-end"],
+        ),
         ("def run(mb):\n    try:\n        x = f(mb)\n    finally:\n        return x\n", True, []),
         ("def run(mb):\n    while True:\n        return mb\n", True, []),
         ("def run(mb):\n    while True:\n        if g():\n            break\n", False, ["falls-off-end"]),
@@ -242,7 +246,8 @@ def _run_problems(body: str) -> tuple[bool, list[str]]:
         ("def run(mb):\n    def helper():\n        return\n    return [helper()]\n", True, []),
         ("def run(mb):\n    cb = lambda: None\n    results = [cb() for _ in mb]\n    return results\n", True, []),
         (
-            "def run(mb):\n    match len(mb):\n        case 0:\n            return []\n        case _:\n            return mb\n",
+            "def run(mb):\n    match len(mb):\n        case 0:\n            return []\n"
+            "        case _:\n            return mb\n",
             True,
             [],
         ),
@@ -407,7 +412,9 @@ def test_input_forms(tmp_path: Path, text: str, kind: str) -> None:
 
 def test_output_targets() -> None:
     folder = classify_output("azureml://datastores/workspaceblobstore/paths/batch/run-1/", None)
-    assert folder.valid and folder.datastore == "workspaceblobstore" and folder.file_path == "batch/run-1/predictions.csv"
+    assert (
+        folder.valid and folder.datastore == "workspaceblobstore" and folder.file_path == "batch/run-1/predictions.csv"
+    )
     named = classify_output("azureml://datastores/blobs/paths/batch/run-1/scores.csv", None)
     assert named.folder == "batch/run-1" and named.file_name == "scores.csv"
     custom = classify_output("azureml://datastores/blobs/paths/out", "scores.csv")
@@ -464,7 +471,7 @@ def az_offline(cli_config: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest
     monkeypatch.setenv("AZURE_CORE_COLLECT_TELEMETRY", "false")
     monkeypatch.delenv("AZURE_DEFAULTS_GROUP", raising=False)
     monkeypatch.delenv("AZURE_DEFAULTS_WORKSPACE", raising=False)
-    import azure.cli.core.extension as extension
+    from azure.cli.core import extension
 
     monkeypatch.setattr(extension, "DEV_EXTENSION_SOURCES", [dev_sources])
 
@@ -505,17 +512,28 @@ def test_cli_warning_only_passes_by_default_and_fails_with_fail_on_warning(az_of
     assert code == 0 and json.loads(out)["verdict"] == "healthy"
     code, _out, _err = az_offline("check", "deployment", "--file", path, "--fail-on", "warning", "-o", "none")
     assert code == 1
-    code, _out, _err = az_offline("check", "deployment", "--file", _fixture_yaml("BTD190_not-checked-offline"),
-                                  "--fail-on", "warning", "-o", "none")
+    code, _out, _err = az_offline(
+        "check",
+        "deployment",
+        "--file",
+        _fixture_yaml("BTD190_not-checked-offline"),
+        "--fail-on",
+        "warning",
+        "-o",
+        "none",
+    )
     assert code == 0  # only an info note
-    code, _out, _err = az_offline("check", "deployment", "--file", _fixture_yaml("BTD190_not-checked-offline"),
-                                  "--fail-on", "info", "-o", "none")
+    code, _out, _err = az_offline(
+        "check", "deployment", "--file", _fixture_yaml("BTD190_not-checked-offline"), "--fail-on", "info", "-o", "none"
+    )
     assert code == 1
 
 
 def test_cli_table_query_and_instance_type(az_offline: Any) -> None:
     path = _fixture_yaml("BTD101_code-or-environment-missing", "quiet")
-    code, out, _err = az_offline("check", "deployment", "-f", path, "--instance-type", "Standard_NC6s_v3", "-o", "table")
+    code, out, _err = az_offline(
+        "check", "deployment", "-f", path, "--instance-type", "Standard_NC6s_v3", "-o", "table"
+    )
     assert code == 0
     assert "BTD135" in out and "deployment.yml:20" in out
     code, out, _err = az_offline(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -144,6 +145,18 @@ def test_all_symptoms_together_still_point_at_the_cause(write_tree: Any) -> None
     assert ids(report)[0] == "BT101"
     assert {"BT801", "BT901", "BT902", "BT903"} <= set(ids(report))
     assert all(f["role"] == "symptom" for f in report["findings"][1:] if f["rule_id"] != "BT990")
+
+
+def test_a_symptom_never_says_no_cause_was_found_when_one_was(write_tree: Any) -> None:
+    # Only the std_log was downloaded, and it names the cause (mslearn-azure-ml#160).
+    std_log = STD_LOG_42.replace(
+        "Azure Machine Learning Batch Inference End\n",
+        "No module named 'pkg_resources'\nAzure Machine Learning Batch Inference End\n",
+    )
+    report = analyse(write_tree({"user_logs/std_log_0.txt": std_log}))
+    assert report["root_cause"]["rule_id"] == "BT102"
+    contradicting = [f["message"] for f in report["findings"] if "no cause was found" in f["message"]]
+    assert not contradicting, contradicting
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -345,6 +358,34 @@ def test_error_outside_init_and_run_is_reported_as_unknown(write_tree: Any) -> N
     assert report["verdict"] == "failed"
 
 
+def test_the_record_that_introduces_an_explained_trace_is_not_an_unknown_error(write_tree: Any) -> None:
+    # Legacy layout: the worker log points at logs/sys/error/<ip>/Process-N.txt, whose ERROR record heads the trace.
+    leg = "/mnt/batch/tasks/shared/LS_root/jobs/ws/azureml/0b6e2f41-9a7c-4d2e-8f13-5c6d7e8f9a01"
+    trace = (
+        "2020-11-03 08:14:05,118|ERROR|412|Failed to load the entry script batch_score.py.\n"
+        "Traceback (most recent call last):\n"
+        f'  File "{leg}/mounts/workspaceblobstore/azureml/0b6e2f41/driver/task_consumer.py", line 131, in _load\n'
+        "    module = importlib.import_module(self.entry_script_name)\n"
+        f'  File "{leg}/mounts/workspaceblobstore/azureml/0b6e2f41/batch_score.py", line 6, in <module>\n'
+        "    from azureml.core.model import Model\n"
+        "ModuleNotFoundError: No module named 'azureml'\n"
+    )
+    pointer = (
+        "2020-11-03 08:14:05,118|ERROR|412|Failed to load the entry script batch_score.py. "
+        "See logs/sys/error/10.0.0.4/Process-1.txt.\n"
+    )
+    tree = write_tree(
+        {
+            "logs/sys/error/10.0.0.4/Process-1.txt": trace,
+            "logs/sys/worker/10.0.0.4/Process-1.txt": pointer,
+        }
+    )
+    report = analyse(tree)
+    assert report["root_cause"]["rule_id"] == "BT104"
+    unknown = [f["message"] for f in report["findings"] if f["rule_id"] == "BT990"]
+    assert not unknown, unknown
+
+
 # ---------------------------------------------------------------------------------------------------
 # A rule that breaks
 
@@ -353,14 +394,17 @@ def _boom(facts: Any) -> Any:
     raise RuntimeError("rule crashed on https://acct.blob.core.windows.net/c/x?sv=2022-11-02&sig=S3cr3tS1gnature")
 
 
-@pytest.mark.parametrize("code", ["BT905", "BT990"])
+@pytest.mark.parametrize("code", ["BT905", "BT202"], ids=["early-rule", "late-rule"])
 def test_a_rule_that_raises_is_recorded_and_the_others_still_run(
-    monkeypatch: pytest.MonkeyPatch, sample_dir: Path, code: str
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sample_dir: Path, code: str
 ) -> None:
-    baseline = analyse(sample_dir)
-    assert code in ids(baseline)
+    shutil.copytree(sample_dir, tmp_path / "job")
+    extra = tmp_path / "job" / "logs" / "user" / "error" / "10.0.0.5" / "process002.txt"
+    extra.write_text(run_error("2024-05-12 10:01:40,201", 343, VALUE_ERROR))
+    baseline = analyse(tmp_path / "job")
+    assert {"BT101", code} <= set(ids(baseline))
     monkeypatch.setattr(BY_CODE[code], "check", _boom)
-    report = analyse(sample_dir)
+    report = analyse(tmp_path / "job")
     errors = report["sources"]["rule_errors"]
     assert [error["rule_id"] for error in errors] == [code]
     assert errors[0]["error"].startswith("RuntimeError: rule crashed")

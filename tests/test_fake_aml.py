@@ -337,7 +337,9 @@ def test_request_log_is_mirrored_to_a_json_lines_file(fake: FakeAmlServer, tmp_p
         assert "accuracy=0.9412" in requests.get(url, headers={"Range": "bytes=0-"}, timeout=10).text
     finally:
         fake.state.request_log_file = None
-    (line,) = log_file.read_text().splitlines()
+    lines = log_file.read_text().splitlines()
+    assert len(lines) == 1, lines
+    (line,) = lines
     record = json.loads(line)
     assert record["path"] == f"/{ARTIFACT_CONTAINER}/ExperimentRun/dcid.{fixtures.COMMAND}/user_logs/std_log.txt"
     assert (record["method"], record["status"], record["auth"], record["range"]) == ("GET", 206, "SAS", "bytes=0-")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..core.models import JobInfo
+from ..logs.redact import redact
 from .download import Downloader, DownloadResult, Progress, prepare_folder
 from .errors import WorkspaceRef
 from .jobs import AzureJobs, JobPlan, RunInfo
@@ -91,6 +92,7 @@ class Session:
                 {"run": run, "path": log.path, "size": log.size} for log in sorted(listing.logs, key=lambda x: x.path)
             )
         data = plan.job.to_dict()
+        data["error"] = redact(data["error"]) if data["error"] else None
         data.update(
             {
                 "workspace": self.workspace.name,
@@ -111,5 +113,5 @@ def _child(child: RunInfo, primary: RunInfo) -> dict[str, Any]:
         "name": child.name,
         "display_name": child.display_name,
         "status": child.status,
-        "error": child.error if child is primary else None,
+        "error": redact(child.error) if child is primary and child.error else None,
     }

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from .errors import LIST_LOGS, READ_LOG, AzureCallError, WorkspaceRef
+from .errors import LIST_LOGS, READ_LOG, AzureCallError, WorkspaceRef, is_transient
 from .jobs import AzureJobs, RunInfo
 from .paths import UnsafeNameError, safe_relpath
 from .settings import Settings
@@ -106,10 +106,10 @@ class LogStore:
                     info["account_url"], info["container_name"], credential=info["credential"], **self._retry_kwargs()
                 )
             except Exception as exc:
-                self._blob_error = AzureCallError(
-                    LIST_LOGS, exc, workspace=self.workspace, storage_account=self._account
-                )
-                raise self._blob_error from exc
+                error = AzureCallError(LIST_LOGS, exc, workspace=self.workspace, storage_account=self._account)
+                if not is_transient(error):  # a missing permission stays missing: do not ask again every poll
+                    self._blob_error = error
+                raise error from exc
             return self._container
 
     def _url_client(self, url: str) -> Any:

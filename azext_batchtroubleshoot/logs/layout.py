@@ -261,7 +261,8 @@ def _looks_like_root(path: str) -> bool:
             inner = set(os.listdir(logs_dir))
         except OSError:
             return False
-        return bool(inner & set(PRS_LOGS_MARKERS)) or any(_is_prs_top_file(n) for n in inner)
+        # logs/azureml/ holds pipeline and dataprep logs (executionlogs.txt) in jobs without a PRS tree.
+        return bool(inner & {*PRS_LOGS_MARKERS, "azureml"}) or any(_is_prs_top_file(n) for n in inner)
     return False
 
 

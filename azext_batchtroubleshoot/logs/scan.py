@@ -59,6 +59,13 @@ class Traceback:
     frames: list[Frame]
     header: str  # the line that opened the traceback (often holds the context, e.g. "Failed to process ...")
     timestamp: str | None
+    # The log level of the record the traceback belongs to, when the line before it says (logger.warning(...,
+    # exc_info=True) writes "WARNING" there): a traceback logged below ERROR was caught and handled.
+    logged_level: str | None = None
+
+    @property
+    def handled(self) -> bool:
+        return self.logged_level in ("WARNING", "INFO", "DEBUG")
 
     @property
     def exc_type(self) -> str:
@@ -258,7 +265,10 @@ def _process_block(
     counted_upto = 0
     line_no = line_at_start
     present = matcher.present(view)
+    traceback_until = -1  # a chained traceback's inner "Traceback (most recent ...)" belongs to the outer one
     for index, offset in find_capped(matcher, data, limits, present, limit):
+        if offset < traceback_until and triggers[index] == TRACEBACK_TRIGGER:
+            continue
         line_no += data.count(b"\n", counted_upto, offset)
         counted_upto = offset
         line_start = data.rfind(b"\n", 0, offset) + 1
@@ -273,6 +283,7 @@ def _process_block(
                 consumed = line_start
                 break
             _record_traceback(data, line_start, block_end, line_no, log_file, result)
+            traceback_until = block_end
             continue
         _record_hit(data, line_start, line_end, offset - line_start, line_no, trigger, log_file, result)
     _count(data, consumed, matcher, present, result)
@@ -359,6 +370,8 @@ def _record_traceback(data: bytes, start: int, end: int, line_no: int, log_file:
     lines = data[start:end].decode("utf-8", "replace").splitlines()
     if not lines:
         return
+    previous_start = data.rfind(b"\n", 0, max(0, start - 1)) + 1
+    previous = data[previous_start : max(previous_start, start - 1)][:300].decode("utf-8", "replace")
     header = lines[0]
     frames: list[Frame] = []
     exceptions: list[tuple[str, str]] = []
@@ -386,9 +399,20 @@ def _record_traceback(data: bytes, start: int, end: int, line_no: int, log_file:
             [(kind, excerpt(message)) for kind, message in exceptions],
             frames[-40:],
             excerpt(header),
-            leading_timestamp(header),
+            leading_timestamp(header) or leading_timestamp(previous),
+            _level(header if "Traceback" not in header[:20] else previous),
         )
     )
+
+
+_LEVEL = re.compile(r"(?:^|[\s|\-:\[])(DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL)(?:[\s|\-:\]]|$)")
+
+
+def _level(line: str) -> str | None:
+    match = _LEVEL.search(line[:120])
+    if not match:
+        return None
+    return "WARNING" if match.group(1) == "WARN" else match.group(1)
 
 
 def _parse_exception(line: str) -> tuple[str, str] | None:

@@ -90,7 +90,9 @@ def _footer(report: dict[str, Any], style: Style) -> list[str]:
     if total:
         words = {"error": "error", "warning": "warning", "info": "note"}
         tally = ", ".join(
-            f"{counts[k]} {words[k]}{'s' if counts[k] != 1 else ''}" for k in ("error", "warning", "info") if counts.get(k)
+            f"{counts[k]} {words[k]}{'s' if counts[k] != 1 else ''}"
+            for k in ("error", "warning", "info")
+            if counts.get(k)
         )
         lines.append(style(f"{tally}. Exit code 1 when an error is found (--fail-on adjusts it).", "dim"))
     lines.append(style("For scripts: -o json (schema version 1), -o table, or --query.", "dim"))

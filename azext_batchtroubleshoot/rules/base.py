@@ -240,12 +240,17 @@ def is_claimed(facts: JobFacts, traceback: Traceback) -> bool:
     return any((path, line) in facts.claimed for line in range(traceback.line, traceback.exception_line + 1))
 
 
-def unclaimed_tracebacks(facts: JobFacts, phase: str | None = None, any_phase: bool = False) -> list[Group[Traceback]]:
+def unclaimed_tracebacks(
+    facts: JobFacts, phase: str | None = None, any_phase: bool = False, handled: bool = False
+) -> list[Group[Traceback]]:
     """Tracebacks no specific rule explains, grouped by exception type and masked message."""
     chosen = [
         t
         for t in facts.tracebacks
-        if not is_claimed(facts, t) and (any_phase or t.phase == phase) and t.exc_type not in IGNORED_EXCEPTIONS
+        if not is_claimed(facts, t)
+        and (any_phase or t.phase == phase)
+        and t.exc_type not in IGNORED_EXCEPTIONS
+        and t.handled == handled
     ]
     # Keep every member: the finding must claim all of them, not only the ones it quotes.
     return group_by(chosen, traceback_key, keep=len(chosen) or 1)
@@ -285,3 +290,19 @@ def traceback_finding(rule: Rule, group: Group[Traceback], verb: str, **override
     for name, value in overrides.items():
         setattr(finding, name, value)
     return finding
+
+
+_IMPORT_PREFIX = re.compile(r"(?:^|\b(?:[\w.]*(?:Error|Exception)|python[\d.]*)\s*:|\|ERROR\|(?:\d+\|)*)\s*$")
+
+
+def is_import_failure(facts: JobFacts, hit: Hit) -> bool:
+    """True when a 'No module named' line reports a failed import, not a handled, logged-and-ignored one.
+
+    Counts: the line inside a traceback, a bare message, or one after an exception type, a Python binary or an
+    ERROR log prefix ("ModuleNotFoundError: No module named 'x'", ".../bin/python: No module named pip").
+    """
+    if facts.traceback_for(hit) is not None:
+        return True
+    before = hit.text.split("No module named", 1)[0]
+    before = re.sub(r"^\S*\d{4}-\d{2}-\d{2}[T ][\d:.,]+\]?\s*", "", before)  # a leading timestamp
+    return bool(_IMPORT_PREFIX.search(before))

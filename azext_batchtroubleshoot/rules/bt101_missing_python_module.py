@@ -8,7 +8,8 @@ from collections.abc import Iterator, Sequence
 from ..core.models import Category
 from ..logs.facts import JobFacts
 from ..logs.scan import Hit
-from .base import SignatureRule, phase_of, where
+from .base import SignatureRule, is_import_failure, phase_of, where
+from .bt204_entry_script_module_not_found import is_scoring_module, scoring_scripts
 
 # Modules with a rule of their own: their remedy is different.
 SPECIAL_MODULES = ("pip", "pkg_resources", "azureml")
@@ -39,9 +40,15 @@ class MissingPythonModule(SignatureRule):
         return match.group(1).split(".")[0] if match else hit.trigger
 
     def matches(self, facts: JobFacts) -> Iterator[tuple[Hit, re.Match[str] | None]]:
+        scripts = scoring_scripts(facts)
         for hit, match in super().matches(facts):
-            if match and match.group(1).split(".")[0] not in SPECIAL_MODULES:
-                yield hit, match
+            if match is None or match.group(1).split(".")[0] in SPECIAL_MODULES:
+                continue
+            if not is_import_failure(facts, hit):
+                continue  # a handled, optional import the script logged and went on without
+            if is_scoring_module(match.group(1), scripts):
+                continue  # the scoring script itself: BT204
+            yield hit, match
 
     def describe(self, match: re.Match[str] | None, hits: Sequence[Hit], facts: JobFacts) -> str:
         module = match.group(1) if match else "?"

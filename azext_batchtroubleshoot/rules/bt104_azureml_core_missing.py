@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from ..core.models import Category
 from ..logs.facts import JobFacts
 from ..logs.scan import Hit
-from .base import SignatureRule, where
+from .base import SignatureRule, is_import_failure, where
 
 
 class AzuremlCoreMissing(SignatureRule):
@@ -34,6 +34,11 @@ class AzuremlCoreMissing(SignatureRule):
 
     def key(self, hit: Hit, match: re.Match[str] | None) -> str:
         return match.group(1) if match else hit.trigger
+
+    def matches(self, facts: JobFacts) -> Iterator[tuple[Hit, re.Match[str] | None]]:
+        for hit, match in super().matches(facts):
+            if is_import_failure(facts, hit):
+                yield hit, match
 
     def describe(self, match: re.Match[str] | None, hits: Sequence[Hit], facts: JobFacts) -> str:
         module = match.group(1) if match else "azureml"

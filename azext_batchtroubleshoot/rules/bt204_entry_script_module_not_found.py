@@ -42,7 +42,7 @@ def scoring_scripts(facts: JobFacts) -> list[str]:
     return found
 
 
-def _is_scoring_module(missing: str, scripts: Sequence[str]) -> bool:
+def is_scoring_module(missing: str, scripts: Sequence[str]) -> bool:
     if not scripts:
         return bool(_SCORING_LIKE.match(missing))
     for script in scripts:
@@ -79,7 +79,7 @@ class EntryScriptModuleNotFound(SignatureRule):
     def matches(self, facts: JobFacts) -> Iterator[tuple[Hit, re.Match[str] | None]]:
         scripts = scoring_scripts(facts)
         for hit, match in super().matches(facts):
-            if hit.trigger == "No module named" and match and _is_scoring_module(match.group(1), scripts):
+            if hit.trigger == "No module named" and match and is_scoring_module(match.group(1), scripts):
                 yield hit, match
 
     def key(self, hit: Hit, match: re.Match[str] | None) -> str:
@@ -88,7 +88,7 @@ class EntryScriptModuleNotFound(SignatureRule):
     def describe(self, match: re.Match[str] | None, hits: Sequence[Hit], facts: JobFacts) -> str:
         missing = match.group(1) if match else "?"
         scripts = scoring_scripts(facts)
-        script = next((s for s in scripts if _is_scoring_module(missing, [s])), None)
+        script = next((s for s in scripts if is_scoring_module(missing, [s])), None)
         if script and not script.endswith(".py"):
             hint = f" The deployment names '{script}', which is not a .py file."
         elif script:

@@ -14,7 +14,7 @@ from ..core.models import Category
 from ..logs.facts import JobFacts
 from ..logs.scan import Hit
 from .base import SignatureRule, where
-from .bt301_mlflow_unsupported_file_type import files_phrase
+from .bt301_mlflow_unsupported_file_type import files_phrase, input_files
 
 # MLflow's own schema enforcement: these say "signature" wherever they appear.
 _SCHEMA = re.compile(
@@ -80,4 +80,5 @@ class MlflowSignatureMismatch(SignatureRule):
 
     def describe(self, match: re.Match[str] | None, hits: Sequence[Hit], facts: JobFacts) -> str:
         detail = next((d for h in hits if (d := signature_error(h.text))), "")
-        return f"{files_phrase(hits)} do not match the model's signature: {detail.rstrip('.')}{where(hits)}."
+        verb = "does" if len(input_files(hits)) == 1 else "do"
+        return f"{files_phrase(hits)} {verb} not match the model's signature: {detail.rstrip('.')}{where(hits)}."

@@ -57,6 +57,6 @@ class NoTempFileFound(SignatureRule):
             return
         message = (
             f"No temp result file was found to build the output file{where(hits)}, although no mini-batch is "
-            "known to have failed: the ParallelRunStep + OutputFileDatasetConfig output bug."
+            "known to have failed: most likely the ParallelRunStep + OutputFileDatasetConfig bug fixed on 2021-01-17."
         )
         yield self.make(message, hits, group_key="no-temp-file")

@@ -47,6 +47,6 @@ class InitTimeout(SignatureRule):
     def describe(self, match: re.Match[str] | None, hits: Sequence[Hit], facts: JobFacts) -> str:
         counts = [int(m.group(1)) for h in hits if (m := self.pattern.search(h.text))]
         count = f" {max(counts)} times" if counts else ""
-        limit = facts.settings.get("run_invocation_timeout")
-        within = f" of {limit} s (run_invocation_timeout)" if limit else ""
+        limit = facts.settings.get("run_invocation_timeout", "")
+        within = f" of {limit} s (run_invocation_timeout)" if limit.isdigit() else ""
         return f"init() exceeded the timeout{within}{count}{where(hits)}: the workers never got to run()."

@@ -15,8 +15,10 @@ from .base import SignatureRule
 TERMINAL_KINDS = frozenset(
     {FileKind.SERVICE, FileKind.JOB_ERROR, FileKind.JOB_RESULT, FileKind.USER_ERROR_SUMMARY, FileKind.OVERVIEW}
 )
-# When no mini-batch was ever processed the finding is a symptom, ranked after "No task has been processed" (96).
+# When no mini-batch was ever processed, or run() timed out (BT501), the finding is a symptom of that, ranked after
+# "No task has been processed" (96).
 NEVER_STARTED_PHASE = 97
+RUN_TIMEOUT_TRIGGER = "Stop for run() unable to finish within"
 
 
 class NoProgressUpdate(SignatureRule):
@@ -42,7 +44,7 @@ class NoProgressUpdate(SignatureRule):
     example = "No progress update in 195 seconds. No progress update in this check. Wait 195 seconds since last update."
     phase = 46
     fatal = True
-    triggers = ("No progress update in",)
+    triggers = ("No progress update in", RUN_TIMEOUT_TRIGGER)
     pattern = re.compile(r"No progress update in (\d+) seconds")
 
     def key(self, hit: Hit, match: re.Match[str] | None) -> str:
@@ -50,15 +52,15 @@ class NoProgressUpdate(SignatureRule):
 
     def check(self, facts: JobFacts) -> Iterable[Finding]:
         terminal = any(_terminal(hit) for hit, _ in self.matches(facts))
-        started = _work_done(facts)
+        explained = _never_started(facts) or bool(facts.hits(RUN_TIMEOUT_TRIGGER))
         for finding in super().check(facts):
             if not terminal:
                 # Only the master's running commentary: worth a look, not the end of the job.
                 finding.severity = Severity.WARNING
                 finding.fatal = False
-            if not started:
-                # Nothing was ever processed: the workers never got going, which the no-task findings and the
-                # worker logs explain better than the master's timer.
+            if explained:
+                # The workers never got going, or run() timed out: those findings explain the silence better than
+                # the master's timer.
                 finding.role = Role.SYMPTOM
                 finding.phase = NEVER_STARTED_PHASE
             yield finding
@@ -66,11 +68,13 @@ class NoProgressUpdate(SignatureRule):
     def describe(self, match: re.Match[str] | None, hits: Sequence[Hit], facts: JobFacts) -> str:
         seconds = [int(m.group(1)) for h in hits if (m := self.pattern.search(h.text))]
         span = f" for {max(seconds)} s" if seconds else ""
-        if not _work_done(facts):
+        if _never_started(facts):
             return (
                 f"The master gave up after no mini-batch finished{span}: not one was ever processed, so the workers "
                 "never got going (see their logs)."
             )
+        if facts.hits(RUN_TIMEOUT_TRIGGER):
+            return f"The master stopped the job after no mini-batch finished{span}: run() kept hitting its timeout."
         last = facts.overview.last_progress
         progress = (
             f" (last progress at {last.timestamp[:19]}: {last.processed} of {last.total} mini-batches)" if last else ""
@@ -82,9 +86,14 @@ class NoProgressUpdate(SignatureRule):
         )
 
 
-def _work_done(facts: JobFacts) -> bool:
+def _never_started(facts: JobFacts) -> bool:
+    """True when the logs show that not one mini-batch was processed (False when they do not say)."""
+    if facts.minibatches.present:
+        return False
     last = facts.overview.last_progress
-    return (last is not None and last.processed > 0) or facts.minibatches.present
+    if last is not None:
+        return last.processed == 0
+    return facts.overview.present
 
 
 def _terminal(hit: Hit) -> bool:

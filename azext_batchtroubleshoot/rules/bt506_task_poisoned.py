@@ -46,9 +46,10 @@ class TaskPoisoned(SignatureRule):
 
     def describe(self, match: re.Match[str] | None, hits: Sequence[Hit], facts: JobFacts) -> str:
         pending = match.group(1) if match else "All"
-        tries = facts.settings.get("run_max_try", "3")
-        limit = facts.settings.get("run_invocation_timeout")
-        timeout = f" or ran past the {limit} s timeout" if limit else " or ran past the timeout"
+        tries = facts.settings.get("run_max_try", "")
+        tries = tries if tries.isdigit() else "3"
+        limit = facts.settings.get("run_invocation_timeout", "")
+        timeout = f" or ran past the {limit} s timeout" if limit.isdigit() else " or ran past the timeout"
         return (
             f"{pending} mini-batches were abandoned after repeated attempts (run_max_try {tries}) and none was "
             f"processed: the workers "

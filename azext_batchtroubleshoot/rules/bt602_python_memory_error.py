@@ -25,8 +25,12 @@ class PythonMemoryError(SignatureRule):
     why = "The mini-batch fails; with the same data it fails again on every retry."
     example = "torch.cuda.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB"
     phase = 36
-    triggers = ("MemoryError", "CUDA out of memory", "out of memory")
-    pattern = re.compile(r"\w*MemoryError\b.*|CUDA out of memory.*|\bout of memory\b.*")
+    triggers = ("MemoryError", "CUDA out of memory", "OOM when allocating", "ResourceExhaustedError")
+    # The error types and messages of a failed allocation; allocator warnings ("ran out of memory trying to
+    # allocate ... this is not a failure") do not count.
+    pattern = re.compile(
+        r"\w*(?:MemoryError|OutOfMemoryError)\b.*|CUDA out of memory.*|ResourceExhaustedError.*|OOM when allocating.*"
+    )
     excluded_kinds = frozenset()
 
     def key(self, hit: Hit, match: re.Match[str] | None) -> str:

@@ -74,8 +74,8 @@ class IoBoundMiniBatches(Rule):
         if on_gpu:
             severity = Severity.INFO  # CPU time does not count GPU work: a low share is expected there
         factor = min(MAX_SUGGESTED_FACTOR, max(2, int(1 / max(share, 0.01))))
-        processes = facts.settings.get("process_count_per_node")
-        now = f" (now {processes})" if processes else ""
+        processes = facts.settings.get("process_count_per_node", "")
+        now = f" (now {processes})" if processes.isdigit() else ""
         message = (
             f"Mini-batches spent {share:.0%} of their elapsed time on the CPU ({_hours(process)} of {_hours(elapsed)} "
             f"over {runs} runs); the rest was waiting for input reads"

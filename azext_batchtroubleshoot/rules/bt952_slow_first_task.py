@@ -68,7 +68,8 @@ class SlowFirstTask(Rule):
             return
         nodes = len(set(facts.nodes) | set(facts.minibatches.by_node) | set(facts.perf))
         idle = f"; {nodes} nodes sat idle meanwhile ({nodes * seconds / 3600:.1f} node-hours)" if nodes > 1 else ""
-        limit = facts.settings.get("first_task_creation_timeout", str(DEFAULT_FIRST_TASK_TIMEOUT_S))
+        limit = facts.settings.get("first_task_creation_timeout", "")
+        limit = limit if limit.isdigit() else str(DEFAULT_FIRST_TASK_TIMEOUT_S)
         message = (
             f"{what}{idle}. The job fails at --first_task_creation_timeout ({limit} s); fewer, larger input files or "
             "smaller folders list faster."

@@ -65,7 +65,7 @@ class CpuIdle(Rule):
             return
         factor = min(MAX_SUGGESTED_FACTOR, max(2, int(TARGET_CPU_PERCENT / max(mean, 1.0))))
         configured = facts.settings.get("process_count_per_node", "")
-        now = f" (now {configured})" if configured else ""
+        now = f" (now {configured})" if configured.isdigit() else ""
         scope = f"the busiest of {len(means)} nodes" if len(means) > 1 else f"node {busiest}"
         message = (
             f"While mini-batches ran, CPU averaged {mean:.0f}% on {scope} (peak {peak:.0f}%, {samples} samples): the "

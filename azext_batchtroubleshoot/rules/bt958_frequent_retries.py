@@ -55,9 +55,9 @@ class FrequentRetries(Rule):
             if wasted >= 60
             else (f"; the failed attempts used {wasted:.0f} s of processing" if wasted else "")
         )
-        timeout = facts.settings.get("run_invocation_timeout")
+        timeout = facts.settings.get("run_invocation_timeout", "")
         timed_out = reasons.get("RUN_TIMEOUT", 0)
-        wait = f" ({timed_out} of them waited out the {timeout} s timeout)" if timeout and timed_out else ""
+        wait = f" ({timed_out} of them waited out the {timeout} s timeout)" if timeout.isdigit() and timed_out else ""
         message = (
             f"{report.retried} of {report.mini_batches} mini-batches ({share:.0%}) needed more than one attempt"
             f"{why}{cost}{wait}."

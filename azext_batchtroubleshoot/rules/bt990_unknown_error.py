@@ -41,6 +41,15 @@ class UnknownError(Rule):
             phase = {"init": 22, "run": 42}.get(first.phase or "", self.phase)
             verb = f"{first.phase}() raised" if first.phase else "Unrecognised error:"
             yield traceback_finding(self, group, verb, phase=phase, category=_category_of(first.exc_type))
+        for group in unclaimed_tracebacks(facts, any_phase=True, handled=True):
+            first = group.items[0]
+            yield traceback_finding(
+                self,
+                group,
+                f"The scoring script caught and logged (at {first.logged_level} level)",
+                severity=Severity.WARNING,
+                category=_category_of(first.exc_type),
+            )
         yield from self._error_lines(facts)
 
     def _error_lines(self, facts: JobFacts) -> Iterable[Finding]:

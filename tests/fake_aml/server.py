@@ -273,7 +273,23 @@ class FakeAmlState:
         self.requests: list[RequestRecord] = []
         self.request_log_file = Path(request_log_file) if request_log_file else None
         self._seq = 0
+        self._inflight = 0
+        self._idle = threading.Condition(self.lock)
         self.on_tick: list[Callable[[FakeAmlState], None]] = []
+
+    def begin_request(self) -> None:
+        with self.lock:
+            self._inflight += 1
+
+    def end_request(self) -> None:
+        with self.lock:
+            self._inflight -= 1
+            self._idle.notify_all()
+
+    def wait_idle(self, timeout: float = 5.0) -> bool:
+        """Wait until no request is being handled (e.g. a delayed one whose client already gave up)."""
+        with self.lock:
+            return self._idle.wait_for(lambda: self._inflight == 0, timeout)
 
     # ---- jobs
     def add_job(self, job: FakeJob) -> FakeJob:
@@ -890,9 +906,12 @@ class _Handler(BaseHTTPRequestHandler):
             range=self.headers.get("x-ms-range") or self.headers.get("Range"),
         )
         self._record = record
-        self._body = self._read_body()
+        admin = split.path.startswith("/_admin/")
+        if not admin:  # admin calls (e.g. reset, which waits for idle) are neither counted nor logged
+            self.state.begin_request()
         try:
-            if split.path.startswith("/_admin/"):
+            self._body = self._read_body()
+            if admin:
                 self._admin(method, split.path)
                 return
             fault = self.state.take_fault(method, f"{split.path}?{split.query}" if split.query else split.path)
@@ -911,8 +930,9 @@ class _Handler(BaseHTTPRequestHandler):
             record.note = f"fake bug: {type(exc).__name__}: {exc}"
             self._send(500, arm_error("FakeAmlInternalError", record.note))
         finally:
-            if not record.path.startswith("/_admin/"):
+            if not admin:
                 self.state.record(record)
+                self.state.end_request()
 
     def _send(
         self, status: int, body: Any = None, headers: dict[str, str] | None = None, *, head: bool = False
@@ -1813,7 +1833,12 @@ class FakeAmlServer:
         callback(self)
 
     def reset(self) -> None:
-        """Back to the initial fixtures: jobs, blobs and faults rebuilt, request log cleared."""
+        """Back to the initial fixtures: jobs, blobs and faults rebuilt, request log cleared.
+
+        Waits (up to 5 s) for requests still being handled, so a late one cannot leak into the next test's log.
+        """
+        self.stop_ticker()
+        self.state.wait_idle()
         with self.state.lock:
             self.state.jobs.clear()
             self.state.containers = {ARTIFACT_CONTAINER: {}, BLOBSTORE_CONTAINER: {}}
