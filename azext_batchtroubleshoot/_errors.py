@@ -133,8 +133,8 @@ def _azure_call(exc: Any) -> AzCLIError:
     if isinstance(cause, ClientAuthenticationError) or status == 401:
         return AuthenticationError(
             _clean(f"Azure did not accept your sign-in while {doing}: {message}"),
-            recommendation="Your login has probably expired: run 'az login' (or 'az login --identity' on an Azure resource) "
-            "and try again.",
+            recommendation="Your login has probably expired: run 'az login' (or 'az login --identity' on an Azure "
+            "resource) and try again.",
         )
     if status == 404:
         return _not_found(exc, code, message)
@@ -175,7 +175,8 @@ def _sign_in(cause: BaseException) -> AzCLIError:
         )
     return AuthenticationError(  # its second positional parameter is msal_error, not the recommendation
         _clean(f"You are not signed in to Azure ({text.strip().split(chr(10))[0]})"),
-        recommendation="Run 'az login' (or 'az login --identity' on an Azure resource with a managed identity), then try again.",
+        recommendation="Run 'az login' (or 'az login --identity' on an Azure resource with a managed identity), "
+        "then try again.",
     )
 
 

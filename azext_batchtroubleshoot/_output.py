@@ -38,7 +38,9 @@ def exit_after_output(cmd: Any, code: int) -> None:
         return
     from knack.events import EVENT_CLI_SUCCESSFUL_EXECUTE
 
-    def _exit(_cli_ctx: Any, **_kwargs: Any) -> None:
+    def _exit(cli_ctx: Any, **_kwargs: Any) -> None:
+        # One command, one exit code: the same CLI object may run more commands (az interactive, tests).
+        cli_ctx.unregister_event(EVENT_CLI_SUCCESSFUL_EXECUTE, _exit)
         raise SystemExit(code)
 
     # The invoker runs the command on a shallow copy of the CLI context: the event handlers are shared.

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Union
@@ -48,7 +47,7 @@ def sample_dir() -> Path:
     return SAMPLE
 
 
-def write_files(root: Path, files: Mapping[str, Content], mtime: float | None = None) -> Path:
+def write_files(root: Path, files: Mapping[str, Content]) -> Path:
     """Write ``files`` under ``root`` (text as UTF-8 with the newlines given, bytes as they are)."""
     for rel, content in files.items():
         path = root / rel
@@ -58,8 +57,6 @@ def write_files(root: Path, files: Mapping[str, Content], mtime: float | None = 
         else:
             with open(path, "w", encoding="utf-8", newline="") as handle:
                 handle.write(content)
-        if mtime is not None:
-            os.utime(path, (mtime, mtime))
     return root
 
 

@@ -346,3 +346,11 @@ def test_download_progress_is_drawn_on_a_terminal_only(monkeypatch: pytest.Monke
     for done in range(4):
         update(done, 3, done * 1048576)
     assert "Downloading logs: 2/3 files, 2.0 MB" in terminal.getvalue()
+
+
+def test_each_file_gets_its_own_colour_on_a_terminal() -> None:
+    out = io.StringIO()
+    store = _Store()
+    follower = Follower(cast(Any, _Jobs(failures=0)), cast(Any, store), "job", out=out, err=io.StringIO(), color=True)
+    follower.print_once()
+    assert out.getvalue().startswith("\x1b[36m[user_logs/std_log.txt]\x1b[0m one\n")

@@ -587,3 +587,26 @@ def test_cli_rules_list_includes_checks(az_offline: Any) -> None:
 def _no_markers_leak() -> Iterator[None]:
     yield
     assert not list(FIXTURES.rglob("*.marker"))
+
+
+def test_hostile_yaml_is_handled_quickly(tmp_path: Path) -> None:
+    import time
+
+    laughs = ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    for level in "bcdefghi":
+        previous = chr(ord(level) - 1)
+        laughs.append(
+            f"{level}: &{level} [*{previous}, *{previous}, *{previous}, *{previous}, *{previous}, "
+            f"*{previous}, *{previous}, *{previous}, *{previous}]"
+        )
+    text = "\n".join(
+        ["type: model", "model: azureml:m:1", "compute: azureml:c", *laughs, "settings: {mini_batch_size: *i}"]
+    )
+    (tmp_path / "deployment.yml").write_text(text + "\n", encoding="utf-8")
+    started = time.monotonic()
+    report = check_deployment(tmp_path / "deployment.yml")
+    assert time.monotonic() - started < 5
+    assert {"BTD133", "BTD134"} <= {f.rule_id for f in report.findings}
+    (tmp_path / "deep.yml").write_text("model: " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+    with pytest.raises(InputFileError):
+        check_deployment(tmp_path / "deep.yml")

@@ -16,6 +16,7 @@ from ..core.errors import InputFileError
 from ..core.models import Evidence
 
 MAX_TEXT_BYTES = 2 * 1024 * 1024
+MAX_DEPTH = 50
 
 KeyPath = tuple[Any, ...]
 
@@ -139,17 +140,23 @@ def parse_yaml(text: str, shown: str, what: str) -> tuple[Any, dict[KeyPath, int
         ) from exc
     except yaml.YAMLError as exc:
         raise InputFileError(f"The {what} '{shown}' is not valid YAML: {exc}.") from exc
+    except RecursionError as exc:
+        raise InputFileError(f"The {what} '{shown}' is nested too deeply to be a deployment file.") from exc
     finally:
         loader.dispose()
     key_lines: dict[KeyPath, int] = {}
     if node is not None:
-        _index(node, (), key_lines)
+        _index(node, (), key_lines, set())
     return data, key_lines
 
 
-def _index(node: Any, prefix: KeyPath, out: dict[KeyPath, int]) -> None:
+def _index(node: Any, prefix: KeyPath, out: dict[KeyPath, int], seen: set[int]) -> None:
+    """Record where keys start.  An aliased node (``*anchor``) is indexed once: aliases cannot explode it."""
     import yaml
 
+    if id(node) in seen or len(prefix) > MAX_DEPTH:
+        return
+    seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
@@ -157,9 +164,9 @@ def _index(node: Any, prefix: KeyPath, out: dict[KeyPath, int]) -> None:
                 continue
             path = (*prefix, key)
             out.setdefault(path, key_node.start_mark.line + 1)
-            _index(value_node, path, out)
+            _index(value_node, path, out, seen)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             path = (*prefix, index)
             out.setdefault(path, item.start_mark.line + 1)
-            _index(item, path, out)
+            _index(item, path, out, seen)

@@ -94,7 +94,8 @@ class JobFacts:
                 index[traceback.file.path].append(traceback)
             self._traceback_index = index
         for traceback in self._traceback_index.get(hit.file.path, ()):
-            if traceback.line <= hit.line <= traceback.exception_line:
+            # The record just before "Traceback (most recent call last)" introduces it (logger.exception).
+            if traceback.line - 1 <= hit.line <= traceback.exception_line:
                 return traceback
         return None
 

@@ -47,28 +47,28 @@ def find_capped(
 
 
 class RegexMatcher:
+    """The portable fallback: one alternation in a zero-width lookahead, so overlapping triggers are all found."""
+
     def __init__(self, triggers: Sequence[str]) -> None:
         self.triggers = tuple(triggers)
         self.needles = tuple(t.encode("utf-8") for t in self.triggers)
-        ordered = sorted(range(len(self.triggers)), key=lambda i: -len(self.triggers[i]))
-        self._ids = {self.triggers[i].encode("utf-8"): i for i in ordered}
-        alternation = b"|".join(re.escape(self.triggers[i].encode("utf-8")) for i in ordered)
-        self._pattern = re.compile(alternation)
-        # Triggers that contain another trigger are found by a second, per-trigger pass only when needed.
-        self._nested = {
-            i: [j for j in range(len(self.triggers)) if j != i and self.triggers[j] in self.triggers[i]]
-            for i in range(len(self.triggers))
+        ordered = sorted(range(len(self.needles)), key=lambda i: -len(self.needles[i]))
+        self._ids = {self.needles[i]: i for i in ordered}
+        alternation = b"|".join(re.escape(self.needles[i]) for i in ordered)
+        self._pattern = re.compile(b"(?=(" + alternation + b"))")
+        # Shorter triggers that start where a longer one does are reported with it.
+        self._prefixes = {
+            i: [j for j in range(len(self.needles)) if j != i and self.needles[i].startswith(self.needles[j])]
+            for i in range(len(self.needles))
         }
 
     def find(self, data: bytes) -> list[tuple[int, int]]:
         found: list[tuple[int, int]] = []
         for match in self._pattern.finditer(data):
-            index = self._ids[match.group(0)]
-            found.append((index, match.start()))
-            for inner in self._nested[index]:
-                offset = data.find(self.triggers[inner].encode("utf-8"), match.start(), match.end())
-                if offset >= 0:
-                    found.append((inner, offset))
+            index = self._ids[match.group(1)]
+            offset = match.start()
+            found.append((index, offset))
+            found.extend((prefix, offset) for prefix in self._prefixes[index])
         found.sort(key=lambda item: item[1])
         return found
 

@@ -266,6 +266,7 @@ def _process_block(
     line_no = line_at_start
     present = matcher.present(view)
     traceback_until = -1  # a chained traceback's inner "Traceback (most recent ...)" belongs to the outer one
+    pending: list[tuple[int, int, int, int, str]] = []
     for index, offset in find_capped(matcher, data, limits, present, limit):
         if offset < traceback_until and triggers[index] == TRACEBACK_TRIGGER:
             continue
@@ -285,7 +286,11 @@ def _process_block(
             _record_traceback(data, line_start, block_end, line_no, log_file, result)
             traceback_until = block_end
             continue
-        _record_hit(data, line_start, line_end, offset - line_start, line_no, trigger, log_file, result)
+        pending.append((offset, line_start, line_end, line_no, trigger))
+    # Hits past an unfinished traceback are read again with the next chunk: record only the ones before it.
+    for offset, line_start, line_end, line_no, trigger in pending:
+        if offset < consumed:
+            _record_hit(data, line_start, line_end, offset - line_start, line_no, trigger, log_file, result)
     _count(data, consumed, matcher, present, result)
     return consumed
 

@@ -342,6 +342,14 @@ def _charts_section(charts: dict[str, Any] | None, figures: list[dict[str, Any]]
             "The logs have no mini-batch report (logs/sys/job_report/processed_mini-batches.csv): no timeline, "
             "throughput, duration or failure charts."
         )
+    perf_nodes = (charts.get("perf") or {}).get("nodes") or []
+    for key, what, source in (
+        ("cpu", "CPU", "node_resource_usage.csv"),
+        ("memory", "memory", "node_resource_usage.csv"),
+        ("disk", "disk", "node_disk_usage.csv"),
+    ):
+        if perf_nodes and not any(node.get(key) for node in perf_nodes):
+            missing.append(f"The resource monitor CSVs have no {what} figures ({source}): no {what} chart.")
     if not charts.get("perf"):
         missing.append(
             "The logs have no resource monitor CSVs (logs/perf/&lt;node&gt;/): no CPU, memory or disk charts."

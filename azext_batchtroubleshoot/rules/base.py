@@ -237,7 +237,7 @@ def _first_is_cause(traceback: Traceback) -> bool:
 
 def is_claimed(facts: JobFacts, traceback: Traceback) -> bool:
     path = traceback.file.path
-    return any((path, line) in facts.claimed for line in range(traceback.line, traceback.exception_line + 1))
+    return any((path, line) in facts.claimed for line in range(traceback.line - 1, traceback.exception_line + 1))
 
 
 def unclaimed_tracebacks(
@@ -286,7 +286,7 @@ def traceback_finding(rule: Rule, group: Group[Traceback], verb: str, **override
     stamps = sorted(t.timestamp for t in tracebacks if t.timestamp)
     finding.first_seen = stamps[0] if stamps else None
     finding.last_seen = stamps[-1] if stamps else None
-    finding.claimed = {(t.file.path, line) for t in tracebacks for line in range(t.line, t.exception_line + 1)}
+    finding.claimed = {(t.file.path, line) for t in tracebacks for line in range(t.line - 1, t.exception_line + 1)}
     for name, value in overrides.items():
         setattr(finding, name, value)
     return finding

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from ..core.models import Category, Role
 from ..logs.facts import JobFacts
+from ..logs.layout import FileKind
 from ..logs.scan import Hit
 from .base import SignatureRule
 
@@ -37,8 +38,21 @@ class DriverExit42(SignatureRule):
         return "exit-42"
 
     def describe(self, match: re.Match[str] | None, hits: Sequence[Hit], facts: JobFacts) -> str:
-        return (
-            "The batch driver exited with code 42 (the job failed); no cause was found in the logs that were read."
-            if len(facts.tree.files) < 3
-            else "The batch driver exited with code 42: the job failed (this code only reports the failure)."
-        )
+        if not facts.has(*PRS_TREE_KINDS):
+            return (
+                "The batch driver exited with code 42 (the job failed), and no cause was found in the logs that were "
+                "read: the cause is in the logs/ folder of the batchscoring step, which this folder does not hold."
+            )
+        return "The batch driver exited with code 42: the job failed (this code only reports the failure)."
+
+
+# Where the driver writes the real error when it exits with 42.
+PRS_TREE_KINDS = (
+    FileKind.JOB_RESULT,
+    FileKind.JOB_ERROR,
+    FileKind.USER_ERROR_SUMMARY,
+    FileKind.USER_ERROR_TRACE,
+    FileKind.WORKER_LOG,
+    FileKind.MASTER,
+    FileKind.USER_STDOUT,
+)

@@ -80,7 +80,7 @@ class UnknownError(Rule):
 
 
 _EXC_TYPE = re.compile(r'"exc_type": "([\w.]+)"')
-_POINTER = re.compile(r"(logs/user/error/[^\s'\"]+?\.txt)")
+_POINTER = re.compile(r"(logs/(?:user|sys)/error/[^\s'\"]+?\.txt)")
 
 
 def _explained(facts: JobFacts) -> tuple[set[str], set[str]]:
