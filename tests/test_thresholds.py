@@ -58,28 +58,18 @@ def test_equal_cut_offs_are_allowed_and_the_worst_band_wins() -> None:
 
 
 @pytest.mark.parametrize(
-    "cut_offs",
-    [
-        {"info": 20.0, "warning": 10.0, "error": 40.0},
-        {"info": 10.0, "warning": 40.0, "error": 20.0},
-        {"info": 40.0, "warning": 20.0, "error": 10.0},
-    ],
+    ("info", "warning", "error"),
+    [(20.0, 10.0, 40.0), (10.0, 40.0, 20.0), (40.0, 20.0, 10.0)],
 )
-def test_bands_that_do_not_move_towards_worse_are_rejected(cut_offs: dict[str, float]) -> None:
+def test_bands_that_do_not_move_towards_worse_are_rejected(info: float, warning: float, error: float) -> None:
     with pytest.raises(ValueError, match="towards worse"):
-        Bands(**cut_offs)
+        Bands(info=info, warning=warning, error=error)
 
 
-@pytest.mark.parametrize(
-    "cut_offs",
-    [
-        {"info": 0.25, "warning": 0.5, "error": 0.7},
-        {"info": 0.7, "warning": 0.25, "error": 0.5},
-    ],
-)
-def test_lower_is_worse_bands_must_decrease(cut_offs: dict[str, float]) -> None:
+@pytest.mark.parametrize(("info", "warning", "error"), [(0.25, 0.5, 0.7), (0.7, 0.25, 0.5)])
+def test_lower_is_worse_bands_must_decrease(info: float, warning: float, error: float) -> None:
     with pytest.raises(ValueError, match="towards worse"):
-        Bands(**cut_offs, higher_is_worse=False)
+        Bands(info=info, warning=warning, error=error, higher_is_worse=False)
 
 
 def test_bands_are_immutable() -> None:

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from ..core.models import Category, Finding
 from .base import Check
 from .deployment import DeploymentContext
+from .yamlfile import scalar_text
 
 TROUBLESHOOT_URL = "https://learn.microsoft.com/azure/machine-learning/how-to-troubleshoot-batch-endpoints"
 YAML_URL = "https://learn.microsoft.com/azure/machine-learning/reference-yaml-deployment-batch"
@@ -155,7 +156,8 @@ class MissingOrInvalidKey(DeploymentCheck):
         document = ctx.yaml
         if ctx.deployment_type not in (None, "model", "pipeline"):
             yield self.make(
-                f"'type: {document.get('type')}' is not a batch deployment type; use 'model' (or 'pipeline' for "
+                f"'type: {scalar_text(document.get('type'))}' is not a batch deployment type; use 'model' (or "
+                "'pipeline' for "
                 "pipeline component deployments).",
                 [ctx.at("type")],
             )

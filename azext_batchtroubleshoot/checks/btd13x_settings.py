@@ -19,6 +19,7 @@ from .deployment import (
     DeploymentContext,
 )
 from .skus import lookup
+from .yamlfile import scalar_text
 
 YAML_URL = "https://learn.microsoft.com/azure/machine-learning/reference-yaml-deployment-batch"
 TROUBLESHOOT_URL = "https://learn.microsoft.com/azure/machine-learning/how-to-troubleshoot-batch-endpoints"
@@ -172,14 +173,14 @@ class InvalidSettingValue(DeploymentCheck):
             value = _int(setting.value)
             if value is None or value < minimum:
                 yield self.make(
-                    f"{name} is {setting.value!r}; it must be {wanted}.",
+                    f"{name} is {setting.text}; it must be {wanted}.",
                     [ctx.setting_evidence(name)],
                     group_key=name,
                 )
         action = ctx.setting("output_action")
-        if action.declared and str(action.value).lower() not in OUTPUT_ACTIONS:
+        if action.declared and scalar_text(action.value).lower() not in OUTPUT_ACTIONS:
             yield self.make(
-                f"output_action is {action.value!r}; it must be append_row or summary_only.",
+                f"output_action is {action.text}; it must be append_row or summary_only.",
                 [ctx.setting_evidence("output_action")],
                 group_key="output_action",
             )
@@ -331,7 +332,7 @@ class OutputSettings(DeploymentCheck):
     phase = 60
 
     def check(self, ctx: DeploymentContext) -> Iterable[Finding]:
-        action = str(ctx.setting("output_action").value).lower()
+        action = scalar_text(ctx.setting("output_action").value).lower()
         name = ctx.setting("output_file_name")
         if not name.declared:
             return
@@ -339,7 +340,7 @@ class OutputSettings(DeploymentCheck):
         if action == "summary_only":
             legacy = ctx.deployment_type is None
             yield self.make(
-                f"output_file_name '{name.value}' is set with output_action summary_only, which writes no "
+                f"output_file_name {name.text} is set with output_action summary_only, which writes no "
                 "predictions file"
                 + (": the CLI rejects this combination in the YAML's older form." if legacy else ": it is ignored."),
                 evidence,
@@ -348,7 +349,7 @@ class OutputSettings(DeploymentCheck):
             return
         if action != "append_row":
             return
-        text = str(name.value)
+        text = scalar_text(name.value)
         if "/" in text or "\\" in text:
             yield self.make(
                 f"output_file_name '{text}' is a path: it names a file inside the job's output folder; set the "
@@ -386,18 +387,18 @@ class LoggingLevel(DeploymentCheck):
         setting = ctx.setting("logging_level")
         if not setting.declared:
             return
-        value = str(setting.value).lower()
+        value = scalar_text(setting.value).lower()
         if value in LOGGING_LEVELS:
             return
         if value in PYTHON_LOGGING_LEVELS:
             yield self.make(
-                f"logging_level is '{setting.value}': a Python level, but not one of the documented warning, info "
+                f"logging_level is {setting.text}: a Python level, but not one of the documented warning, info "
                 "and debug; it hides the driver's progress messages.",
                 [ctx.setting_evidence("logging_level")],
                 severity=Severity.WARNING,
             )
             return
         yield self.make(
-            f"logging_level is '{setting.value}', which is not a logging level: use warning, info or debug.",
+            f"logging_level is {setting.text}, which is not a logging level: use warning, info or debug.",
             [ctx.setting_evidence("logging_level")],
         )

@@ -18,7 +18,7 @@ from ..core.errors import InputFileError
 from ..core.models import Evidence, SkippedFile
 from .packages import Packages, conda_packages
 from .script import ScriptAnalysis, analyse_script, imported_packages
-from .yamlfile import KeyPath, TextFile, YamlFile, load_yaml, read_text, shown_path
+from .yamlfile import KeyPath, TextFile, YamlFile, load_yaml, read_text, scalar_text, shown_path
 
 # The keys the CLI accepts at the root of each form (azure-ai-ml's BatchDeploymentSchema and
 # ModelBatchDeploymentSchema; any other key is rejected with "Unknown field").
@@ -74,6 +74,11 @@ class Setting:
     value: Any
     declared: bool
     keys: KeyPath  # where it is written; () when it takes its default
+
+    @property
+    def text(self) -> str:
+        """The value for a message (bounded); strings quoted."""
+        return repr(self.value) if isinstance(self.value, str) else scalar_text(self.value)
 
 
 @dataclass
@@ -249,7 +254,7 @@ def _model(context: DeploymentContext) -> ModelFacts:
     if not isinstance(value, dict):
         return ModelFacts(present=True, kind="invalid")
     declared = value.get("type")
-    declared_type = str(declared).lower() if declared is not None else None
+    declared_type = scalar_text(declared).lower() if declared is not None else None
     facts = ModelFacts(present=True, kind="custom", declared_type=declared_type)
     if declared_type == "mlflow_model":
         facts.kind = "mlflow"
@@ -279,8 +284,8 @@ def _code(context: DeploymentContext) -> CodeFacts:
         return facts
     code = config.get("code")
     script = config.get("scoring_script")
-    facts.code_value = str(code) if code is not None else None
-    facts.script_value = str(script) if script is not None else None
+    facts.code_value = scalar_text(code) if code is not None else None
+    facts.script_value = scalar_text(script) if script is not None else None
     if facts.code_value is not None and facts.code_value.startswith(REMOTE_PREFIXES):
         facts.code_is_reference = True
         return facts
@@ -359,7 +364,7 @@ def _environment(context: DeploymentContext) -> EnvFacts:
     if isinstance(build, dict) and isinstance(build.get("path"), str):
         build_path = (context.root / build["path"]).resolve()
         facts.build_path = build_path
-        dockerfile = build_path / str(build.get("dockerfile_path") or "Dockerfile")
+        dockerfile = build_path / scalar_text(build.get("dockerfile_path") or "Dockerfile")
         if dockerfile.is_file():
             try:
                 facts.dockerfile = read_text(dockerfile, context.root, "Dockerfile")
@@ -402,4 +407,4 @@ def _read_requirements(context: DeploymentContext, path: Path) -> TextFile | Non
 
 
 def _text(value: Any) -> str | None:
-    return str(value) if value is not None else None
+    return scalar_text(value) if value is not None else None

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from .yamlfile import TextFile, YamlFile
+from .yamlfile import TextFile, YamlFile, scalar_text
 
 _CONDA_SPEC = re.compile(r"^\s*(?:(?P<channel>[\w.\-/]+)::)?(?P<name>[A-Za-z0-9_.\-]+)\s*(?P<spec>.*)$")
 _PIP_SPEC = re.compile(r"^\s*(?P<name>[A-Za-z0-9][A-Za-z0-9._\-]*)\s*(?P<extras>\[[^\]]*\])?\s*(?P<spec>.*)$")
@@ -86,7 +86,7 @@ def conda_packages(conda: YamlFile, read_requirements: ReadRequirements | None =
                 continue
             for pip_index, pip_item in enumerate(pip_items):
                 pip_line = conda.line("dependencies", index, "pip", pip_index)
-                _add_pip_line(found, str(pip_item), conda, pip_line, read_requirements, depth=0)
+                _add_pip_line(found, scalar_text(pip_item, 500), conda, pip_line, read_requirements, depth=0)
     return found
 
 

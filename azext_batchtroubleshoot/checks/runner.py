@@ -15,6 +15,7 @@ from . import DEPLOYMENT_CHECKS, INVOKE_CHECKS
 from .base import Check, plural, sort_findings
 from .deployment import DeploymentContext, load_deployment
 from .invoke import InvokeContext, InvokeRequest, OutputState, build_context
+from .yamlfile import scalar_text
 
 NO_WORKSPACE = "no workspace is known (give -g/-w, or 'az configure --defaults group=<rg> workspace=<ws>')"
 
@@ -97,16 +98,23 @@ def _deployment_stats(ctx: DeploymentContext) -> dict[str, Any]:
     return {
         "kind": "deployment",
         "file": ctx.yaml.shown,
-        "name": data.get("name"),
-        "endpoint_name": data.get("endpoint_name"),
+        "name": _scalar(data.get("name")),
+        "endpoint_name": _scalar(data.get("endpoint_name")),
         "type": ctx.deployment_type or "model (older form, no 'type')",
         "model": ctx.model.reference or ctx.model.path_value,
         "model_kind": ctx.model.kind,
         "scoring_script": ctx.code.script.shown if ctx.code.script else ctx.code.script_value,
         "environment": environment,
         "instance_type": ctx.instance_type,
-        "settings": {name: setting.value for name, setting in ctx.settings.items()},
+        "settings": {name: _scalar(setting.value) for name, setting in ctx.settings.items()},
     }
+
+
+def _scalar(value: Any) -> Any:
+    """JSON-safe and bounded: a scalar as it is, anything else as short text."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    return scalar_text(value)
 
 
 def _invoke_stats(ctx: InvokeContext) -> dict[str, Any]:

@@ -85,6 +85,19 @@ class YamlFile(TextFile):
         return YamlFile(self.path, self.shown, self.text, 0, self.get(*keys), lines)
 
 
+def scalar_text(value: Any, limit: int = 200) -> str:
+    """A YAML value as text for a message, bounded: aliases can make a tiny file expand into a huge structure."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        text = str(value)
+    else:
+        import reprlib
+
+        shorter = reprlib.Repr()
+        shorter.maxlevel, shorter.maxlist, shorter.maxdict, shorter.maxstring = 2, 4, 4, 60
+        text = shorter.repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def shown_path(path: Path, root: Path) -> str:
     try:
         relative = os.path.relpath(path, root)

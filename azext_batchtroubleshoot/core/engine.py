@@ -10,7 +10,7 @@ from ..logs.layout import LogTree, walk_tree
 from ..logs.redact import redact
 from ..rules import REGISTRY
 from ..rules.base import Rule
-from .models import Finding, JobInfo, Report, Role, Sources
+from .models import Finding, JobInfo, Report, Role, Severity, Sources
 from .stats import RETURNCODE_TRIGGER, build_stats
 from .verdict import SUCCESS_TRIGGERS, decide_verdict, summarise
 
@@ -79,6 +79,8 @@ def _run(rules: Sequence[Rule], facts: JobFacts, errors: list[dict[str, str]], l
             found.extend(new)
             for finding in new:
                 facts.claimed |= finding.claimed
+                if finding.role in (Role.CAUSE, Role.UNKNOWN_ERROR) and finding.severity == Severity.ERROR:
+                    facts.causes_found += 1
         except Exception as exc:  # noqa: BLE001 - one broken rule must never hide the others
             last = tb.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
             where = f" at {last.filename.rsplit('/', 1)[-1]}:{last.lineno}" if last else ""

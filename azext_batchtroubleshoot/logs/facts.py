@@ -65,6 +65,8 @@ class JobFacts:
     earliest_timestamp: str | None = None
     # Lines that the specific rules already explain (filled by the engine before the late rules run).
     claimed: set[tuple[str, int]] = field(default_factory=set)
+    # How many error findings of a cause the rules that already ran produced (the engine keeps count).
+    causes_found: int = 0
     _traceback_index: dict[str, list[Traceback]] | None = field(default=None, repr=False)
 
     def hits(self, *triggers: str, kinds: Iterable[FileKind] | None = None) -> list[Hit]:

@@ -157,6 +157,9 @@ class MiniBatchReport:
     per_minute: Counter[str] = field(default_factory=Counter)
     failed_per_minute: Counter[str] = field(default_factory=Counter)
     timeline: list[MiniBatchRow] = field(default_factory=list)
+    timeline_seen: int = 0
+    timeline_stride: int = 1
+    timeline_notable: int = 0
     bad_rows: int = 0
     problems: list[str] = field(default_factory=list)
 
@@ -167,6 +170,7 @@ class MiniBatchReport:
 
 _GOOD_STATUSES = ("RUN_DONE", "LOAD_DONE", "TASK_PROCESSED", "SUCCEEDED", "DONE", "COMPLETED")
 TIMELINE_KEPT = 20000
+NOTABLE_KEPT = 5000
 
 
 def _status_failed(status: str, failed_items: float | None, error: str) -> bool:
@@ -381,8 +385,37 @@ def _fold_timing(report: MiniBatchReport, row: MiniBatchRow, failed: bool, order
     report.per_minute[minute] += 1
     if failed:
         report.failed_per_minute[minute] += 1
-    if len(report.timeline) < TIMELINE_KEPT:
+    _keep_for_timeline(report, row, notable=failed or row.picked > 1)
+
+
+def _keep_for_timeline(report: MiniBatchReport, row: MiniBatchRow, notable: bool) -> None:
+    """A bounded sample spread over the whole job: failed and retried attempts first (up to a cap), and every n-th
+    other attempt, n doubling whenever the sample is full."""
+    report.timeline_seen += 1
+    if notable and report.timeline_notable < NOTABLE_KEPT:
+        report.timeline_notable += 1
         report.timeline.append(row)
+        return
+    if (report.timeline_seen - 1) % report.timeline_stride:
+        return
+    report.timeline.append(row)
+    if len(report.timeline) < TIMELINE_KEPT:
+        return
+    kept: list[MiniBatchRow] = []
+    regular = 0
+    for candidate in report.timeline:
+        if candidate.picked > 1 or _failed_row(candidate):
+            kept.append(candidate)
+            continue
+        if regular % 2 == 0:
+            kept.append(candidate)
+        regular += 1
+    report.timeline = kept
+    report.timeline_stride *= 2
+
+
+def _failed_row(row: MiniBatchRow) -> bool:
+    return _status_failed(row.status, None, row.error)
 
 
 def _process_key(row: MiniBatchRow) -> str:

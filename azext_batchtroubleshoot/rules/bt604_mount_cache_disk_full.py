@@ -79,7 +79,7 @@ class MountCacheDiskFull(SignatureRule):
         text = "; ".join(parts)
         finding = self.make(
             text[:1].upper() + text[1:] + ".",
-            full_cache_hits or cache_hits,
+            full_cache_hits,  # only failed writes are explained here; other cache lines stay open to other rules
             count=max(1, len(full_cache_hits)),
             evidence=evidence,
             severity=severity,

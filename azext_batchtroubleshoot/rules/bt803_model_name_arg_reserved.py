@@ -52,7 +52,7 @@ class ModelNameArgReserved(SignatureRule):
         return "model-name"
 
     def check(self, facts: JobFacts) -> Iterator[Finding]:
-        stuck = not _made_progress(facts)
+        stuck = _stuck(facts)
         for finding in super().check(facts):
             finding.severity = Severity.ERROR if stuck else Severity.WARNING
             finding.fatal = False
@@ -65,10 +65,20 @@ class ModelNameArgReserved(SignatureRule):
                 f"The driver was started with the reserved argument --model_name{value}; this job got past it, but "
                 "PRS versions that reserve it hang without scheduling mini-batches."
             )
+        if not _stuck(facts):
+            return (
+                f"The driver was started with the reserved argument --model_name{value}: PRS versions that reserve it "
+                "hang without scheduling mini-batches (the progress log is not in these logs)."
+            )
         return (
             f"The driver was started with the reserved argument --model_name{value} and no mini-batch was ever "
             "processed: PRS reserves this argument and hangs."
         )
+
+
+def _stuck(facts: JobFacts) -> bool:
+    """The progress log is there and shows that nothing was processed."""
+    return facts.overview.present and not _made_progress(facts)
 
 
 def _made_progress(facts: JobFacts) -> bool:

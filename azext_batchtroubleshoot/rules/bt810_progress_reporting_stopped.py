@@ -90,7 +90,10 @@ class ProgressReportingStopped(Rule):
             if gap
             else ""
         )
-        message = f"No progress since{where}{overviewer}{silence}: the workers are stuck or gone."
+        message = (
+            f"No mini-batch finished after {last.timestamp[:19]} ({last.processed} of {last.total} done){overviewer}"
+            f"{silence}: the workers are stuck or gone."
+        )
         yield self.make(message, (), count=1, evidence=evidence[:4])
 
 

@@ -9,7 +9,7 @@ from ..core.models import Category, Role
 from ..logs.facts import JobFacts
 from ..logs.layout import FileKind
 from ..logs.scan import Hit
-from .base import SignatureRule
+from .base import SignatureRule, unclaimed_tracebacks
 
 
 class DriverExit42(SignatureRule):
@@ -32,13 +32,15 @@ class DriverExit42(SignatureRule):
     )
     phase = 99
     fatal = True
+    late = True  # runs after the cause rules, so it can tell whether the logs hold a cause
     triggers = ("exited with status code 42", "SystemExit: 42", "Exit code: 42", "exit code 42")
 
     def key(self, hit: Hit, match: re.Match[str] | None) -> str:
         return "exit-42"
 
     def describe(self, match: re.Match[str] | None, hits: Sequence[Hit], facts: JobFacts) -> str:
-        if not facts.has(*PRS_TREE_KINDS):
+        cause_elsewhere = facts.causes_found or unclaimed_tracebacks(facts, any_phase=True)
+        if not cause_elsewhere and not facts.has(*PRS_TREE_KINDS):
             return (
                 "The batch driver exited with code 42 (the job failed), and no cause was found in the logs that were "
                 "read: the cause is in the logs/ folder of the batchscoring step, which this folder does not hold."
