@@ -177,8 +177,12 @@ class Report:
 
     @property
     def root_cause(self) -> Finding | None:
-        if self.findings and self.findings[0].severity == Severity.ERROR:
-            return self.findings[0]
+        """The first finding when it is an error that explains a failure: advice and noise never are."""
+        if not self.findings:
+            return None
+        first = self.findings[0]
+        if first.severity == Severity.ERROR and first.role in (Role.CAUSE, Role.UNKNOWN_ERROR, Role.SYMPTOM):
+            return first
         return None
 
     def to_dict(self) -> dict[str, Any]:

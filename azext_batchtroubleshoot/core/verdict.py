@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ..logs.facts import JobFacts
+from ..logs.layout import FileKind
 from ..logs.tables import parse_time
 from .models import Finding, Report, Role, Severity, Verdict
 
@@ -48,24 +49,49 @@ def _cadence_seconds(facts: JobFacts) -> float:
     return gaps[len(gaps) // 2] if gaps else 120.0
 
 
-def stalled_since(facts: JobFacts, now: str | None = None) -> str | None:
-    """The time progress stopped, when it stopped far longer ago than the job's own cadence and never finished."""
+def progress_stopped_at(facts: JobFacts, now: str | None = None) -> str | None:
+    """The time of the last progress line, when progress reporting stopped far longer ago than the job's own
+    cadence (or the overviewer stopped) and the job never finished.  The workers may still be busy."""
     overview = facts.overview
     if not overview.present or overview.finished:
         return None
     last = overview.last_progress
-    if last is None:
+    if last is None or last.processed >= last.total:
         return None
-    if last.processed >= last.total:
-        return None
-    reference = now or facts.latest_timestamp
-    gap = _gap_seconds(last.timestamp, reference)
-    threshold = max(STALL_MIN_SECONDS, STALL_CADENCE_FACTOR * _cadence_seconds(facts))
     if overview.overviewer_stopped and (overview.overviewer_stopped[-1].timestamp or "") > last.timestamp:
         return last.timestamp
-    if gap is not None and gap > threshold:
+    gap = _gap_seconds(last.timestamp, now or facts.latest_timestamp)
+    if gap is not None and gap > stall_threshold(facts):
         return last.timestamp
     return None
+
+
+def stall_threshold(facts: JobFacts) -> float:
+    return max(STALL_MIN_SECONDS, STALL_CADENCE_FACTOR * _cadence_seconds(facts))
+
+
+def stalled_since(facts: JobFacts, now: str | None = None) -> str | None:
+    """Like ``progress_stopped_at``, but only when the work stopped too (no mini-batch or worker line after it)."""
+    since = progress_stopped_at(facts, now)
+    if since is None or _worked_after(facts, since, stall_threshold(facts)):
+        return None
+    return since
+
+
+def _worked_after(facts: JobFacts, last_progress: str, threshold: float) -> bool:
+    """Mini-batches finished, or workers logged, well after the last progress line."""
+    ended = facts.minibatches.ended_at
+    if ended is not None:
+        gap = _gap_seconds(last_progress, ended.isoformat())
+        if gap is not None and gap > threshold:
+            return True
+    worker_kinds = (FileKind.WORKER_LOG, FileKind.USER_STDOUT, FileKind.ENTRY_SCRIPT_LOG)
+    for scan in facts.file_scans.values():
+        if scan.file.kind in worker_kinds:
+            gap = _gap_seconds(last_progress, scan.last_timestamp)
+            if gap is not None and gap > threshold:
+                return True
+    return False
 
 
 def decide_verdict(facts: JobFacts, findings: list[Finding], now: str | None = None) -> Verdict:

@@ -32,7 +32,12 @@ SERVICE_ERROR_PATH = "(service) job error"
 # With more than one core, files from this size on are read by worker processes, once the tree holds enough of them.
 PARALLEL_FILE_BYTES = 1024 * 1024
 PARALLEL_THRESHOLD_BYTES = 32 * 1024 * 1024
-_SETTING = re.compile(r"--([a-z_]+)[ =]+['\"]?([^\s'\",\]]+)")
+# "--mini_batch_size 10", "--mini_batch_size=10" and the list form "'--mini_batch_size', '10'"; the value must look
+# like a value (a number, a flag word, a file name), so prose such as "increase --run_invocation_timeout and" is not.
+_SETTING = re.compile(
+    r"--([a-z_]+)(?:=|['\"]?,?\s+['\"]?)"
+    r"(-?\d+(?:\.\d+)*|True|False|true|false|[\w./-]+\.py|[A-Z_]{3,}|[a-z]+_[a-z_]+)\b"
+)
 SETTING_TRIGGERS = (
     "--mini_batch_size",
     "--run_invocation_timeout",

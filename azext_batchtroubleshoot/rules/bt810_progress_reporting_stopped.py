@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from ..core.models import Category, Evidence, Finding, Role, Severity
-from ..core.verdict import stalled_since
+from ..core.verdict import progress_stopped_at
 from ..logs.facts import JobFacts
 from ..logs.layout import FileKind
 from ..logs.tables import parse_time
@@ -50,7 +50,7 @@ class ProgressReportingStopped(Rule):
     phase = 92
 
     def check(self, facts: JobFacts) -> Iterable[Finding]:
-        since = stalled_since(facts)
+        since = progress_stopped_at(facts)
         last = facts.overview.last_progress
         if since is None or last is None:
             return
