@@ -261,31 +261,102 @@ def parse_minibatch_reports(files: list[LogFile]) -> MiniBatchReport:
 _MISSING = 10**6  # the position of a column the file does not have: every row is shorter
 
 
-def _fold_file(
+def _fold_file(  # noqa: PLR0912, PLR0915 - one fused loop: this file can hold hundreds of thousands of rows
     report: MiniBatchReport, final: dict[str, tuple[int, bool, float, float, float]], log_file: LogFile
 ) -> None:
-    """One tight loop per row: this file can hold hundreds of thousands of rows."""
+    """Fold every row into the report without a Python call per field: the hot path of a large job."""
     rows = _csv_rows(log_file, report.problems)
     first = next(rows, None)
     if first is None:
         return
-    _line, positions, _row = first
-    at = {name: positions.get(name, _MISSING) for name in _COLUMNS}
-    widest = max((value for value in at.values() if value != _MISSING), default=0)
+    positions = first[1]
+    at = [positions.get(name, -1) for name in _FIELDS]
+    widest = max(at)
+    i_mb, i_picked, i_total, i_ok, i_bad, i_elapsed, i_cpu, i_status, i_error, i_process, i_node, i_start = at
+    path = log_file.path
+    number = _number
+    status_counts = report.status_counts
+    by_process = report.by_process
+    by_node = report.by_node
+    per_minute = report.per_minute
+    failed_per_minute = report.failed_per_minute
+    elapsed_values = report.elapsed_values
+    slowest = report.slowest
     order = report.attempts
     for line, _positions, raw in _chain_first(first, rows):
         order += 1
         row = raw if len(raw) > widest else raw + [""] * (widest + 1 - len(raw))
-        mini_batch = row[at["mini_batch"]].strip() if at["mini_batch"] != _MISSING else ""
+        mini_batch = row[i_mb].strip() if i_mb >= 0 else ""
         if not mini_batch:
             report.bad_rows += 1
             continue
         report.attempts += 1
-        cells = [row[at[name]] if at[name] != _MISSING else "" for name in _FIELDS]
-        _fold_cells(report, final, mini_batch, cells, log_file.path, line, order)
+        picked_value = number(row[i_picked]) if i_picked >= 0 else None
+        picked = int(picked_value) if picked_value and picked_value > 0 else 1
+        total = number(row[i_total]) if i_total >= 0 else None
+        ok = number(row[i_ok]) if i_ok >= 0 else None
+        bad = number(row[i_bad]) if i_bad >= 0 else None
+        if total is not None:
+            report.items_known = True
+            if bad is None and ok is not None:
+                bad = total - ok
+        status = row[i_status].strip() if i_status >= 0 else ""
+        error = row[i_error].strip() if i_error >= 0 else ""
+        failed = _status_failed(status, bad, error)
+        status_counts[status or "UNKNOWN"] += 1
+        previous = final.get(mini_batch)
+        if previous is None or picked >= previous[0]:
+            final[mini_batch] = (picked, failed, total or 0.0, ok or 0.0, bad or 0.0)
+        elapsed = number(row[i_elapsed]) if i_elapsed >= 0 else None
+        process = (row[i_process].strip() or None) if i_process >= 0 else None
+        node = (row[i_node].strip() or None) if i_node >= 0 else None
+        start_text = (row[i_start] or None) if i_start >= 0 else None
+        cpu = number(row[i_cpu]) if i_cpu >= 0 else None
+
+        record = (mini_batch, process, node, start_text, elapsed, cpu, status, picked, path, line, error)
+        if failed:
+            key = (status or "FAILED", excerpt(error)[:300])
+            report.errors[key] += 1
+            if key not in report.error_examples:
+                report.error_examples[key] = MiniBatchRow(*record)
+        if elapsed is not None:
+            report.timed_attempts += 1
+            report.elapsed_total += elapsed
+            if len(elapsed_values) < 200000:
+                elapsed_values.append(elapsed)
+            if len(slowest) < SLOWEST_KEPT:
+                heapq.heappush(slowest, (elapsed, order, MiniBatchRow(*record)))
+            elif elapsed > slowest[0][0]:
+                heapq.heapreplace(slowest, (elapsed, order, MiniBatchRow(*record)))
+            if cpu is not None:
+                report.cpu_timed_attempts += 1
+                report.process_seconds_total += cpu if cpu < elapsed else elapsed
+        if process:
+            by_process[f"{node}/{process}" if node else process].add(elapsed, failed)
+        if node:
+            by_node[node].add(elapsed, failed)
+        begun = parse_time(start_text)
+        if begun is None:
+            continue
+        finished = begun + timedelta(seconds=elapsed) if elapsed else begun
+        if report.started_at is None or begun < report.started_at:
+            report.started_at = begun
+        if report.ended_at is None or finished > report.ended_at:
+            report.ended_at = finished
+        minute = finished.isoformat(timespec="minutes")
+        per_minute[minute] += 1
+        if failed:
+            failed_per_minute[minute] += 1
+        report.timeline_seen += 1
+        notable = failed or picked > 1
+        if (notable and report.timeline_notable < NOTABLE_KEPT) or not (
+            report.timeline_seen - 1
+        ) % report.timeline_stride:
+            _keep_for_timeline(report, MiniBatchRow(*record), notable)
 
 
 _FIELDS = (
+    "mini_batch",
     "picked",
     "total",
     "succeeded",
@@ -307,96 +378,13 @@ def _chain_first(
     yield from rest
 
 
-def _fold_cells(
-    report: MiniBatchReport,
-    final: dict[str, tuple[int, bool, float, float, float]],
-    mini_batch: str,
-    cells: list[str],
-    path: str,
-    line: int,
-    order: int,
-) -> None:
-    picked_text, total_text, ok_text, bad_text, elapsed_text, cpu_text, status, error, process, node, start = cells
-    picked_value = _number(picked_text)
-    picked = int(picked_value) if picked_value and picked_value > 0 else 1
-    total = _number(total_text)
-    ok = _number(ok_text)
-    bad = _number(bad_text)
-    if total is not None:
-        report.items_known = True
-        if bad is None and ok is not None:
-            bad = total - ok
-    status = status.strip()
-    error = error.strip()
-    failed = _status_failed(status, bad, error)
-    report.status_counts[status or "UNKNOWN"] += 1
-    previous = final.get(mini_batch)
-    if previous is None or picked >= previous[0]:
-        final[mini_batch] = (picked, failed, total or 0.0, ok or 0.0, bad or 0.0)
-    elapsed = _number(elapsed_text)
-    row = MiniBatchRow(
-        mini_batch,
-        process.strip() or None,
-        node.strip() or None,
-        start or None,
-        elapsed,
-        _number(cpu_text),
-        status,
-        picked,
-        path,
-        line,
-        error,
-    )
-    if failed:
-        key = (status or "FAILED", excerpt(error)[:300])
-        report.errors[key] += 1
-        if key not in report.error_examples:
-            report.error_examples[key] = row
-    _fold_timing(report, row, failed, order)
-
-
-def _fold_timing(report: MiniBatchReport, row: MiniBatchRow, failed: bool, order: int) -> None:
-    elapsed = row.elapsed
-    if elapsed is not None:
-        report.timed_attempts += 1
-        report.elapsed_total += elapsed
-        if len(report.elapsed_values) < 200000:
-            report.elapsed_values.append(elapsed)
-        if len(report.slowest) < SLOWEST_KEPT:
-            heapq.heappush(report.slowest, (elapsed, order, row))
-        elif elapsed > report.slowest[0][0]:
-            heapq.heapreplace(report.slowest, (elapsed, order, row))
-        if row.process_seconds is not None:
-            report.cpu_timed_attempts += 1
-            report.process_seconds_total += min(row.process_seconds, elapsed)
-    if row.process:
-        report.by_process[_process_key(row)].add(elapsed, failed)
-    if row.node:
-        report.by_node[row.node].add(elapsed, failed)
-    start = parse_time(row.start)
-    if start is None:
-        return
-    end = start + timedelta(seconds=elapsed) if elapsed else start
-    if report.started_at is None or start < report.started_at:
-        report.started_at = start
-    if report.ended_at is None or end > report.ended_at:
-        report.ended_at = end
-    minute = end.isoformat(timespec="minutes")
-    report.per_minute[minute] += 1
-    if failed:
-        report.failed_per_minute[minute] += 1
-    _keep_for_timeline(report, row, notable=failed or row.picked > 1)
-
-
 def _keep_for_timeline(report: MiniBatchReport, row: MiniBatchRow, notable: bool) -> None:
     """A bounded sample spread over the whole job: failed and retried attempts first (up to a cap), and every n-th
-    other attempt, n doubling whenever the sample is full."""
-    report.timeline_seen += 1
+    other attempt, n doubling whenever the sample is full.  The caller counts ``timeline_seen`` and calls this only
+    for the attempts the sample takes."""
     if notable and report.timeline_notable < NOTABLE_KEPT:
         report.timeline_notable += 1
         report.timeline.append(row)
-        return
-    if (report.timeline_seen - 1) % report.timeline_stride:
         return
     report.timeline.append(row)
     if len(report.timeline) < TIMELINE_KEPT:
