@@ -181,8 +181,8 @@ def test_utf16_crlf_cr_and_nul_files_are_read(tmp_path: Path) -> None:
             **BASE,
             "logs/user/error/1/process000.txt": text.encode("utf-16"),
             "logs/user/error/2/process000.txt": text.replace("\r\n", "\r"),
-            "logs/user/error/3/process000.txt": b"\x00\x00garbage\x00\nModuleNotFoundError: No module named 'scipy'\x00\n",
-            "logs/user/error/4/process000.txt": b"\xfa\xff\xfe invalid\nModuleNotFoundError: No module named 'numpy' \xfa\n",
+            "logs/user/error/3/process000.txt": b"\x00\x00junk\x00\nModuleNotFoundError: No module named 'scipy'\x00\n",
+            "logs/user/error/4/process000.txt": b"\xfa\xfe bad\nModuleNotFoundError: No module named 'numpy' \xfa\n",
         },
     )
     report = analyse_folder(str(tmp_path)).to_dict()

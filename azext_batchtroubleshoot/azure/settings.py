@@ -8,6 +8,7 @@ from dataclasses import dataclass
 POLL_ENV = "BATCHTROUBLESHOOT_POLL_SECONDS"
 BACKOFF_ENV = "BATCHTROUBLESHOOT_RETRY_BACKOFF"
 WORKERS_ENV = "BATCHTROUBLESHOOT_DOWNLOAD_WORKERS"
+READ_TIMEOUT_ENV = "BATCHTROUBLESHOOT_READ_TIMEOUT"
 
 
 def _float(name: str, default: float, low: float, high: float) -> float:
@@ -30,6 +31,8 @@ class Settings:
     workers: int = 8
     # ``logs --follow``: give up after this many consecutive failed polls (each already retried with back-off).
     follow_failures: int = 6
+    # Seconds to wait for storage to send data before the read is retried.
+    read_timeout: float = 60.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -37,4 +40,5 @@ class Settings:
             poll_seconds=_float(POLL_ENV, cls.poll_seconds, 0.05, 600.0),
             backoff=_float(BACKOFF_ENV, cls.backoff, 0.0, 60.0),
             workers=int(_float(WORKERS_ENV, cls.workers, 1, 32)),
+            read_timeout=_float(READ_TIMEOUT_ENV, cls.read_timeout, 0.2, 600.0),
         )

@@ -87,7 +87,7 @@ class LogStore:
             retry_total=self._settings.retries,
             random_jitter_range=backoff / 4,  # type: ignore[arg-type]
         )
-        return {"retry_policy": policy, "connection_timeout": 20, "read_timeout": 60}
+        return {"retry_policy": policy, "connection_timeout": 20, "read_timeout": self._settings.read_timeout}
 
     def _artifact_container(self) -> Any:
         """The artifact store's ContainerClient, with the credential the SDK gets for it (key, SAS or token)."""
