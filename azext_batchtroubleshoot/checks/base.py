@@ -10,33 +10,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import ClassVar, Generic, TypeVar
 
-from ..core.models import Category, Evidence, Finding, Role, Severity
+from ..core.documented import Documented
+from ..core.models import Evidence, Finding, Role, Severity
 
 Ctx = TypeVar("Ctx")
 
 MAX_EVIDENCE = 4
 
 
-class Check(Generic[Ctx]):
-    code: ClassVar[str]
-    name: ClassVar[str]
-    category: ClassVar[Category]
-    severity: ClassVar[Severity] = Severity.ERROR
-    role: ClassVar[Role] = Role.CAUSE
-    title: ClassVar[str]
-    remedy: ClassVar[str]
-    docs_url: ClassVar[str | None] = None
-    # Documentation, printed by ``rules show`` (the same sections as a rule's).
-    what: ClassVar[str]
-    why: ClassVar[str]
-    example: ClassVar[str]
+class Check(Documented, Generic[Ctx]):
     # "deployment" (check deployment) or "invoke" (check invoke).
     kind: ClassVar[str] = "deployment"
-    # Orders findings of the same severity: the model and code first, then environment, settings, notes.
-    phase: ClassVar[int] = 50
-    fatal: ClassVar[bool] = False
-    # Checks read no logs; kept so the rules catalog can describe checks and rules alike.
-    triggers: ClassVar[tuple[str, ...]] = ()
 
     def check(self, ctx: Ctx) -> Iterable[Finding]:
         raise NotImplementedError

@@ -12,8 +12,9 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import ClassVar
 
+from ..core.documented import Documented
 from ..core.grouping import Group, group_by, mask
-from ..core.models import Category, Evidence, Finding, Role, Severity
+from ..core.models import Evidence, Finding, Role, Severity
 from ..logs.facts import JobFacts
 from ..logs.layout import FileKind
 from ..logs.scan import Hit, Traceback
@@ -45,26 +46,9 @@ KIND_PRIORITY: dict[FileKind, int] = {
 }
 
 
-class Rule:
-    code: ClassVar[str]
-    name: ClassVar[str]
-    category: ClassVar[Category]
-    severity: ClassVar[Severity] = Severity.ERROR
-    role: ClassVar[Role] = Role.CAUSE
-    title: ClassVar[str]
-    remedy: ClassVar[str]
-    docs_url: ClassVar[str | None] = None
-    # Documentation, printed by ``rules show``.
-    what: ClassVar[str]
-    why: ClassVar[str]
-    example: ClassVar[str]
-    # Where in a job's life this happens: lower is earlier (environment 10, init 20, input 30, run 40, summary 90).
-    phase: ClassVar[int] = 50
-    # True when the message alone means the job cannot finish successfully.
-    fatal: ClassVar[bool] = False
+class Rule(Documented):
     # Late rules run after the others and see which lines those already explain (``facts.claimed``).
     late: ClassVar[bool] = False
-    triggers: ClassVar[tuple[str, ...]] = ()
 
     def check(self, facts: JobFacts) -> Iterable[Finding]:
         raise NotImplementedError
