@@ -29,6 +29,8 @@ _TS_PATTERNS = (
 )
 _EXCEPTION_LINE = re.compile(r"^([A-Za-z_][\w.]*)(?::\s?(.*))?$")
 _CHAIN_MARKERS = ("During handling of the above exception", "The above exception was the direct cause")
+# An exception line: "KeyError: (187, 1)", "ModuleNotFoundError: ...", "azureml.x.UserError: ...", "SystemExit: 42".
+_EXCEPTION_START = re.compile(rb"^[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning|Failure|Fault)\b:?")
 _FRAME_LINE = re.compile(r'^\s*File "([^"]+)", line (\d+)(?:, in (\S+))?')
 
 
@@ -325,6 +327,7 @@ def _traceback_end(data: bytes, first_line_end: int, limit: int, eof: bool) -> i
     position = first_line_end + 1
     lines_seen = 0
     saw_frame = False
+    after_flat_frame = False
     while position < limit:
         if lines_seen > MAX_TRACEBACK_LINES or position - first_line_end > MAX_TRACEBACK_BYTES:
             return position
@@ -337,8 +340,13 @@ def _traceback_end(data: bytes, first_line_end: int, limit: int, eof: bool) -> i
         if not stripped:
             position = end + 1
             continue
+        code_line, after_flat_frame = after_flat_frame, False
+        if code_line and not _EXCEPTION_START.match(stripped):
+            position = end + 1  # the source line under a frame of a flattened traceback (no indentation)
+            continue
         if line[:1] in (b" ", b"\t") or stripped.startswith((b"File ", b"^", b"~")):
             saw_frame = saw_frame or stripped.startswith(b"File ")
+            after_flat_frame = line[:1] not in (b" ", b"\t") and stripped.startswith(b"File ")
             position = end + 1
             continue
         if stripped.startswith((b"During handling", b"The above exception", b"Traceback (most recent")):
