@@ -147,6 +147,23 @@ def bench(scale: float, failure: str, runs: int) -> dict[str, float]:
     return result
 
 
+def startup(runs: int) -> None:
+    """The offline command on a small folder against ``az --version``: the extension must not slow ``az`` down."""
+    sample = REPO / "samples" / "init-missing-module"
+    version = [str(AZ), "--version"]
+    small = [str(AZ), "ml", "batch-troubleshoot", "diagnose", "--log-dir", str(sample), "-o", "json"]
+    timed(version)
+    timed(small)
+    ours = [timed(small)[0] for _ in range(runs)]
+    theirs = [timed(version)[0] for _ in range(runs)]
+    ratio = statistics.median(ours) / statistics.median(theirs)
+    print(
+        f"start-up: diagnose --log-dir <sample> {statistics.median(ours):.2f} s, az --version "
+        f"{statistics.median(theirs):.2f} s, ratio {ratio:.2f}× (target <= 1.5)\n",
+        flush=True,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
@@ -154,6 +171,7 @@ def main() -> None:
     parser.add_argument("--failure", default="oom", choices=["oom", "module", "none"])
     args = parser.parse_args()
     print(f"batchtroubleshoot benchmark: {os.cpu_count()} CPUs, {args.runs} runs each, medians\n", flush=True)
+    startup(max(args.runs, 5))
     results = [bench(float(scale), args.failure, args.runs) for scale in args.scales.split(",")]
     if len(results) > 1:
         first, last = results[0], results[-1]
