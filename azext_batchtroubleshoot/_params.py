@@ -67,7 +67,8 @@ def load_arguments(loader: Any, _: Any) -> None:
             action="store_true",
             options_list=["--overwrite"],
             help="With --download-path: write into the folder even if it holds other files (same names are "
-            "replaced; nothing else is deleted).",
+            "replaced; nothing else is deleted). With --report-file: replace an existing file that is not an "
+            "earlier report.",
         )
 
     with loader.argument_context("ml batch-troubleshoot logs") as c:

@@ -47,7 +47,8 @@ def diagnose(
             "Use --log-dir <folder> for logs you downloaded, or --name <job> for a job in your workspace.",
         )
     result, facts = analyse_folder_with_facts(log_dir, job=job, workers=_workers(workers))
-    return _deliver(cmd, result.to_dict(), report_file, fail_on, _charts(facts) if wants_charts(report_file) else None)
+    charts = _charts(facts) if wants_charts(report_file) else None
+    return _deliver(cmd, result.to_dict(), report_file, fail_on, charts, overwrite=overwrite)
 
 
 def _charts(facts: Any) -> dict[str, Any]:
@@ -68,11 +69,12 @@ def _deliver(
     report_file: str | None,
     fail_on: str | None,
     charts: dict[str, Any] | None = None,
+    overwrite: bool = False,
 ) -> dict[str, Any] | None:
     if report_file:
         from azext_batchtroubleshoot.render.files import write_report
 
-        write_report(report, report_file, charts)
+        write_report(report, report_file, charts, overwrite=overwrite)
     exit_after_output(cmd, exit_code_for(report, fail_on))
     if wants_human_text(cmd):
         from azext_batchtroubleshoot.render.text import render_text

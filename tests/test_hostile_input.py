@@ -304,3 +304,30 @@ def test_a_rule_that_raises_does_not_hide_the_others(tmp_path: Path, monkeypatch
     assert report["sources"]["rule_errors"][0]["rule_id"] == "BT921"
     assert "boom" in report["sources"]["rule_errors"][0]["error"]
     assert report["root_cause"]["rule_id"] == "BT101"
+
+
+def test_a_report_file_never_replaces_a_file_the_user_owns(tmp_path: Path) -> None:
+    from azext_batchtroubleshoot.core.errors import ReportWriteError
+    from azext_batchtroubleshoot.render.files import write_report
+
+    report = analyse_folder(str(_tree(tmp_path / "job", BASE))).to_dict()
+    notes = tmp_path / "notes.md"
+    notes.write_text("my own notes\n")
+    with pytest.raises(ReportWriteError) as refused:
+        write_report(report, str(notes))
+    assert "--overwrite" in (refused.value.recommendation or "")
+    assert notes.read_text() == "my own notes\n"
+    for name in ("report.md", "report.json", "report.txt"):
+        target = tmp_path / name
+        write_report(report, str(target))
+        write_report(report, str(target))  # an earlier report is replaced without asking
+        assert "pandas" in target.read_text()
+        assert (target.stat().st_mode & 0o777) == 0o666 & ~_umask()
+    write_report(report, str(notes), overwrite=True)
+    assert "pandas" in notes.read_text()
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
