@@ -331,3 +331,14 @@ def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
     return current
+
+
+def test_an_absurd_duration_does_not_overflow_the_date_arithmetic(tmp_path: Path) -> None:
+    header = "Mini-batch Id,Picked Count,Process,Start Time,Total,Succeeded,Failed,Elapsed Seconds,Status\n"
+    rows = (
+        "0,1,process000,2024-05-12T10:00:22,10,10,0,1e300,RUN_DONE\n"
+        "1,1,process000,9999-12-31T23:59:00,1,1,0,600,RUN_DONE\n"  # ends after the last representable moment
+    )
+    _tree(tmp_path, {**BASE, "logs/sys/job_report/processed_mini-batches.csv": header + rows})
+    report = analyse_folder(str(tmp_path)).to_dict()
+    assert report["stats"]["mini_batches"]["total"] == 2

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..logs.facts import JobFacts
 from ..logs.redact import redact
-from ..logs.tables import GroupStats, MiniBatchReport, MiniBatchRow, NodePerf, Series, parse_time
+from ..logs.tables import GroupStats, MiniBatchReport, MiniBatchRow, NodePerf, Series, end_of, parse_time
 
 CHARTS_VERSION = 1
 MAX_BARS = 5000  # a browser draws this many SVG bars without becoming sluggish
@@ -152,7 +152,7 @@ def _bars(rows: Timed) -> dict[str, Any]:
         elapsed = row.elapsed if row.elapsed is not None and row.elapsed > 0 else 0.0
         columns["lane"].append(_lane(row))
         columns["start"].append(_stamp(start))
-        columns["end"].append(_stamp(start + timedelta(seconds=elapsed)))
+        columns["end"].append(_stamp(end_of(start, elapsed)))
         columns["duration_ms"].append(round(max(elapsed, 0.2) * 1000))
         columns["outcome"].append(outcome(row))
         columns["retry"].append(row.picked > 1)

@@ -10,7 +10,7 @@ from ..core.models import Category, Evidence, Finding, Role, Severity
 from ..core.verdict import progress_stopped_at
 from ..logs.facts import JobFacts
 from ..logs.layout import FileKind
-from ..logs.tables import parse_time
+from ..logs.tables import end_of, parse_time
 from .base import Rule
 
 # Worker files whose last timestamp shows that processes were still busy.
@@ -107,7 +107,7 @@ def _work_after(facts: JobFacts, last_at: datetime) -> tuple[int, datetime | Non
         start = parse_time(row.start)
         if start is None:
             continue
-        end = start + timedelta(seconds=row.elapsed or 0.0)
+        end = end_of(start, row.elapsed)
         if end > threshold:
             finished += 1
             if latest is None or end > latest:
