@@ -14,7 +14,7 @@ from typing import ClassVar
 
 from ..core.documented import Documented
 from ..core.grouping import Group, group_by, mask
-from ..core.models import Evidence, Finding, Role, Severity
+from ..core.models import Category, Evidence, Finding, Role, Severity
 from ..logs.facts import JobFacts
 from ..logs.layout import FileKind
 from ..logs.scan import Hit, Traceback
@@ -290,3 +290,19 @@ def is_import_failure(facts: JobFacts, hit: Hit) -> bool:
     before = hit.text.split("No module named", 1)[0]
     before = re.sub(r"^\S*\d{4}-\d{2}-\d{2}[T ][\d:.,]+\]?\s*", "", before)  # a leading timestamp
     return bool(_IMPORT_PREFIX.search(before))
+
+
+def category_of_exception(exc_type: str) -> Category:
+    """The category an exception type usually belongs to, when no rule knows the error."""
+    name = exc_type.rsplit(".", 1)[-1]
+    if name in ("FileNotFoundError", "NotADirectoryError", "IsADirectoryError"):
+        return Category.DATA_ACCESS
+    if name in ("PermissionError",):
+        return Category.AUTH
+    if name in ("ImportError", "ModuleNotFoundError"):
+        return Category.ENVIRONMENT
+    if name in ("UnicodeDecodeError", "ParserError", "JSONDecodeError", "EmptyDataError"):
+        return Category.INPUT_DATA
+    if name in ("TimeoutError",):
+        return Category.TIMEOUT
+    return Category.ENTRY_SCRIPT

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from ..core.models import Category, Finding
 from ..logs.facts import JobFacts
-from .base import Rule, traceback_finding, unclaimed_tracebacks
+from .base import Rule, category_of_exception, traceback_finding, unclaimed_tracebacks
 
 
 class InitException(Rule):
@@ -29,4 +29,7 @@ class InitException(Rule):
 
     def check(self, facts: JobFacts) -> Iterable[Finding]:
         for group in unclaimed_tracebacks(facts, phase="init"):
-            yield traceback_finding(self, group, "init() raised")
+            # A FileNotFoundError reading the input is a data-access problem, not a bug in the script.
+            yield traceback_finding(
+                self, group, "init() raised", category=category_of_exception(group.items[0].exc_type)
+            )

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from ..core.models import Category, Finding
 from ..logs.facts import JobFacts
-from .base import Rule, traceback_finding, unclaimed_tracebacks
+from .base import Rule, category_of_exception, traceback_finding, unclaimed_tracebacks
 
 
 class RunException(Rule):
@@ -28,4 +28,7 @@ class RunException(Rule):
 
     def check(self, facts: JobFacts) -> Iterable[Finding]:
         for group in unclaimed_tracebacks(facts, phase="run"):
-            yield traceback_finding(self, group, "run() raised")
+            # A FileNotFoundError reading the input is a data-access problem, not a bug in the script.
+            yield traceback_finding(
+                self, group, "run() raised", category=category_of_exception(group.items[0].exc_type)
+            )

@@ -9,7 +9,7 @@ from ..core.models import Category, Role, Severity
 from ..logs.facts import JobFacts
 from ..logs.layout import FileKind
 from ..logs.scan import Hit
-from .base import SignatureRule
+from .base import SignatureRule, unclaimed_tracebacks
 
 # Files of the parallel job's own log tree (logs/...): where the cause of a batch job's failure is written.
 PRS_KINDS = (
@@ -48,12 +48,15 @@ class StdLogBannerNoise(SignatureRule):
     triggers = ("No started flag set. Skip creating started flag.",)
     kinds = frozenset({FileKind.STD_LOG})
 
+    late = True  # after the cause rules: it speaks only when they found nothing
+
     def key(self, hit: Hit, match: re.Match[str] | None) -> str:
         return "std-log-banner"
 
     def matches(self, facts: JobFacts) -> Iterator[tuple[Hit, re.Match[str] | None]]:
-        # With the logs/ tree at hand the banner misleads nobody; without it, say where the cause is.
-        if facts.has(*PRS_KINDS):
+        # With the logs/ tree at hand, or a cause found in what was read, the banner misleads nobody; otherwise say
+        # where the cause is.
+        if facts.has(*PRS_KINDS) or facts.causes_found or unclaimed_tracebacks(facts, any_phase=True):
             return
         yield from super().matches(facts)
 

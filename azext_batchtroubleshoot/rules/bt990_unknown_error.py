@@ -10,7 +10,7 @@ from ..core.models import Category, Finding, Role, Severity
 from ..logs.facts import JobFacts
 from ..logs.layout import FileKind
 from ..logs.scan import Hit
-from .base import Rule, is_claimed, traceback_finding, unclaimed_tracebacks, where
+from .base import Rule, category_of_exception, is_claimed, traceback_finding, unclaimed_tracebacks, where
 
 _EXCEPTION_TEXT = re.compile(r"\b([A-Z]\w*(?:Error|Exception|Failure))\b:?\s*(.*)")
 SUMMARY_KINDS = frozenset({FileKind.JOB_RESULT, FileKind.JOB_ERROR, FileKind.USER_ERROR_SUMMARY, FileKind.SERVICE})
@@ -40,7 +40,7 @@ class UnknownError(Rule):
             first = group.items[0]
             phase = {"init": 22, "run": 42}.get(first.phase or "", self.phase)
             verb = f"{first.phase}() raised" if first.phase else "Unrecognised error:"
-            yield traceback_finding(self, group, verb, phase=phase, category=_category_of(first.exc_type))
+            yield traceback_finding(self, group, verb, phase=phase, category=category_of_exception(first.exc_type))
         for group in unclaimed_tracebacks(facts, any_phase=True, handled=True):
             first = group.items[0]
             yield traceback_finding(
@@ -48,7 +48,7 @@ class UnknownError(Rule):
                 group,
                 f"The scoring script caught and logged (at {first.logged_level} level)",
                 severity=Severity.WARNING,
-                category=_category_of(first.exc_type),
+                category=category_of_exception(first.exc_type),
             )
         yield from self._error_lines(facts)
 
@@ -114,18 +114,3 @@ def _message(hit: Hit) -> str:
 
 def _line_key(hit: Hit) -> str:
     return mask(_message(hit))
-
-
-def _category_of(exc_type: str) -> Category:
-    name = exc_type.rsplit(".", 1)[-1]
-    if name in ("FileNotFoundError", "NotADirectoryError", "IsADirectoryError"):
-        return Category.DATA_ACCESS
-    if name in ("PermissionError",):
-        return Category.AUTH
-    if name in ("ImportError", "ModuleNotFoundError"):
-        return Category.ENVIRONMENT
-    if name in ("UnicodeDecodeError", "ParserError", "JSONDecodeError", "EmptyDataError"):
-        return Category.INPUT_DATA
-    if name in ("TimeoutError",):
-        return Category.TIMEOUT
-    return Category.ENTRY_SCRIPT
