@@ -12,6 +12,7 @@ from .bt104_azureml_core_missing import AzuremlCoreMissing
 from .bt201_init_exception import InitException
 from .bt202_run_exception import RunException
 from .bt203_run_returned_wrong_type import RunReturnedWrongType
+from .bt208_minibatch_report_errors import MiniBatchReportErrors
 from .bt501_run_timeout import RunTimeout
 from .bt601_process_killed_oom import ProcessKilledOom
 from .bt602_python_memory_error import PythonMemoryError
@@ -179,6 +180,7 @@ REGISTRY: tuple[Rule, ...] = (
     FrequentRetries(),
     TooFewMiniBatches(),
     # --- end performance ---
+    MiniBatchReportErrors(),  # late: only when nothing else explains the failed mini-batches
     UnknownError(),  # late, and last: it reports what no other rule explained
 )
 
