@@ -159,14 +159,21 @@ def skew(groups: dict[str, GroupStats]) -> dict[str, Any] | None:
     }
 
 
+# Worker exits that are part of a normal life: done (0), terminated on its own as expected (41, per the PRS docs),
+# stopped by the agent at the end (82) or by SIGTERM at shutdown (-15).  Any other exit is a restart.
+NORMAL_EXIT_CODES = frozenset({"0", "41", "82", "-15"})
+
+
 def restarts(facts: JobFacts) -> dict[str, Any]:
+    """Workers that died and were replaced (init failed 72, timed out 71, failed runs 73/74, killed -9, ...)."""
     by_node: Counter[str] = Counter()
     codes: Counter[str] = Counter()
     for hit in facts.hits(RETURNCODE_TRIGGER):
         match = _RETURNCODE.search(hit.text)
         if match:
-            by_node[hit.file.node or "?"] += 1
             codes[match.group(2)] += 1
+            if match.group(2) not in NORMAL_EXIT_CODES:
+                by_node[hit.file.node or "?"] += 1
     per_node_processes: Counter[str] = Counter(node for node, _ in facts.processes)
     configured = facts.settings.get("process_count_per_node")
     extra: dict[str, int] = {}
