@@ -86,8 +86,9 @@ def parse_time(value: str | None) -> datetime | None:
     return None
 
 
-def _rows(log_file: LogFile, problems: list[str]) -> Iterator[tuple[int, dict[str, str]]]:
-    """Rows keyed by normalised header.  Bad rows are counted, never fatal."""
+def _csv_records(log_file: LogFile, problems: list[str]) -> Iterator[tuple[int, list[str]]]:
+    """Every non-empty record with its line number; bad quoting, NULs and odd encodings are tolerated, and a read
+    that fails is noted in ``problems``.  The header is the first record with a non-blank cell."""
     try:
         with open(log_file.abspath, "rb") as raw:
             encoding, reason = sniff(raw.read(8192))
@@ -96,18 +97,23 @@ def _rows(log_file: LogFile, problems: list[str]) -> Iterator[tuple[int, dict[st
                 return
             raw.seek(0)
             text = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
-            reader = csv.reader(line.replace("\x00", "") for line in text)
-            header: list[str] | None = None
+            reader = csv.reader(line.replace("\x00", "") if "\x00" in line else line for line in text)
             for row in reader:
-                if header is None:
-                    if row and any(cell.strip() for cell in row):
-                        header = [normalise(cell) for cell in row]
-                    continue
-                if not row:
-                    continue
-                yield reader.line_num, dict(zip(header, row))
+                if row:
+                    yield reader.line_num, row
     except (OSError, csv.Error) as exc:
         problems.append(f"stopped reading: {exc}")
+
+
+def _rows(log_file: LogFile, problems: list[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    """Rows keyed by normalised header.  Bad rows are counted, never fatal."""
+    header: list[str] | None = None
+    for line, row in _csv_records(log_file, problems):
+        if header is None:
+            if any(cell.strip() for cell in row):
+                header = [normalise(cell) for cell in row]
+            continue
+        yield line, dict(zip(header, row))
 
 
 def _pick(row: dict[str, str], *names: str) -> str | None:
@@ -228,26 +234,14 @@ def _column_positions(header: list[str]) -> dict[str, int]:
 
 
 def _csv_rows(log_file: LogFile, problems: list[str]) -> Iterator[tuple[int, dict[str, int], list[str]]]:
-    """Raw rows with the positions of the known columns; tolerant of bad quoting and odd encodings."""
-    try:
-        with open(log_file.abspath, "rb") as raw:
-            encoding, reason = sniff(raw.read(8192))
-            if reason or encoding is None:
-                problems.append(reason or "unreadable")
-                return
-            raw.seek(0)
-            text = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
-            reader = csv.reader(line.replace("\x00", "") if "\x00" in line else line for line in text)
-            positions: dict[str, int] | None = None
-            for row in reader:
-                if positions is None:
-                    if row and any(cell.strip() for cell in row):
-                        positions = _column_positions(row)
-                    continue
-                if row:
-                    yield reader.line_num, positions, row
-    except (OSError, csv.Error) as exc:
-        problems.append(f"stopped reading: {exc}")
+    """Raw rows with the positions of the known columns."""
+    positions: dict[str, int] | None = None
+    for line, row in _csv_records(log_file, problems):
+        if positions is None:
+            if any(cell.strip() for cell in row):
+                positions = _column_positions(row)
+            continue
+        yield line, positions, row
 
 
 def _number(text: str | None) -> float | None:
