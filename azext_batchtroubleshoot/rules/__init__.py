@@ -13,6 +13,7 @@ from .bt201_init_exception import InitException
 from .bt202_run_exception import RunException
 from .bt203_run_returned_wrong_type import RunReturnedWrongType
 from .bt208_minibatch_report_errors import MiniBatchReportErrors
+from .bt209_native_crash import NativeCrash
 from .bt501_run_timeout import RunTimeout
 from .bt601_process_killed_oom import ProcessKilledOom
 from .bt602_python_memory_error import PythonMemoryError
@@ -180,6 +181,7 @@ REGISTRY: tuple[Rule, ...] = (
     FrequentRetries(),
     TooFewMiniBatches(),
     # --- end performance ---
+    NativeCrash(),
     MiniBatchReportErrors(),  # late: only when nothing else explains the failed mini-batches
     UnknownError(),  # late, and last: it reports what no other rule explained
 )
