@@ -90,6 +90,9 @@ def test_chunk_size_does_not_change_what_is_found(data: bytes, chunk: int) -> No
     whole = scan_handle(io.BytesIO(data), _virtual(), matcher)
     pieces = scan_handle(io.BytesIO(data), _virtual(), matcher, chunk_size=chunk)
     assert [(h.line, h.trigger) for h in pieces.hits] == [(h.line, h.trigger) for h in whole.hits]
+    assert pieces.lines == whole.lines
+    if whole.skipped_reason is None and whole.decode_note is None:
+        assert whole.lines == data.count(b"\n")
     assert [(t.line, t.exception_line) for t in pieces.tracebacks] == [
         (t.line, t.exception_line) for t in whole.tracebacks
     ]

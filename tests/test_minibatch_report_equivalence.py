@@ -7,7 +7,7 @@ from __future__ import annotations
 import codecs
 import csv
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -299,14 +299,18 @@ def _generated_job(seed: int, rows: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_caps_and_sample_halving(tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Small caps make the timeline halve several times, the notable cap fill, and the other caps bite."""
+def _small_caps(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(tables, "TIMELINE_KEPT", 40)
     monkeypatch.setattr(tables, "NOTABLE_KEPT", 9)
     monkeypatch.setattr(tables, "SLOWEST_KEPT", 3)
     monkeypatch.setattr(tables, "ELAPSED_KEPT", 100)
     monkeypatch.setattr(tables_fast, "BLOCK_CHARS", 3000)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_caps_and_sample_halving(tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Small caps make the timeline halve several times, the notable cap fill, and the other caps bite."""
+    _small_caps(monkeypatch)
     assert_same([write(tmp_path, _generated_job(seed, 2000))])
 
 
@@ -418,3 +422,106 @@ def test_every_short_line(tmp_path: Path, neighbour: str) -> None:
             for newline in ("\n", "\r\n"):
                 lines = [header, neighbour.format(k=1), line, neighbour.format(k=3), neighbour.format(k=4)]
                 assert_same([write(tmp_path, newline.join(lines) + newline)])
+
+
+# ---------------------------------------------------------------------------------------------------
+# The report read in two processes: this one reads up to a byte and folds everything, a worker reads the rest
+# (``tables_fast.read_tail``).  Called here in one process: the result must be the reference's for any byte the
+# split may start at, a record's start or not (then this process reads it all again).
+
+
+def split_outcome(files: list[LogFile], target: LogFile, start: int) -> dict[str, Any] | tuple[str, str]:
+    pending = tables_fast.PendingTail(target.path, start, lambda: tables_fast.read_tail(target, start))
+    return outcome(lambda chosen: tables_fast.parse_minibatch_reports(chosen, pending), files)
+
+
+def assert_same_split(files: list[LogFile], target: LogFile, starts: Iterable[int]) -> None:
+    expected = outcome(tables.parse_minibatch_reports_by_row, files)
+    for start in starts:
+        got = split_outcome(files, target, start)
+        if isinstance(expected, dict) and isinstance(got, dict):
+            for key in expected:
+                assert got[key] == expected[key], (start, key)
+        assert got == expected, start
+
+
+def _line_starts(path: str, limit: int | None = None) -> list[int]:
+    data = Path(path).read_bytes()
+    starts = [k + 1 for k, byte in enumerate(data) if byte == ord("\n") and k + 1 < len(data)]
+    if limit is not None and len(starts) > limit:
+        step = len(starts) / limit
+        starts = [starts[int(k * step)] for k in range(limit)]
+    return starts
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_split_anywhere_in_hostile_files(tmp_path: Path, name: str) -> None:
+    target = write(tmp_path, HOSTILE[name])
+    assert_same_split([target], target, range(1, target.size + 1))
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: str(p.relative_to(REPO)))
+def test_split_fixture(path: Path) -> None:
+    target = log_file(path, str(path.relative_to(REPO)))
+    assert_same_split([target], target, _line_starts(target.abspath, limit=12))
+
+
+def test_split_one_of_several_files(tmp_path: Path) -> None:
+    first = write(tmp_path, HOSTILE["retries"], "processed_mini-batches.csv")
+    second = write(tmp_path, _generated_job(5, 300), "processed_mini-batches.1.csv")
+    third = write(tmp_path, HOSTILE["bad ids"], "processed_tasks.csv")
+    assert_same_split([first, second, third], second, _line_starts(second.abspath, limit=25))
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_split_with_small_caps(tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The timeline sample, the slowest heap and the kept elapsed values go on across the split exactly."""
+    _small_caps(monkeypatch)
+    target = write(tmp_path, _generated_job(seed, 2000))
+    assert_same_split([target], target, _line_starts(target.abspath, limit=30))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=csv_files(), where=st.floats(0, 1), block=st.sampled_from([50, 1 << 21]))
+def test_split_generated_files(tmp_path: Path, data: bytes, where: float, block: int) -> None:
+    original = tables_fast.BLOCK_CHARS
+    tables_fast.BLOCK_CHARS = block
+    try:
+        target = write(tmp_path, data)
+        assert_same_split([target], target, [max(1, int(where * len(data)))])
+    finally:
+        tables_fast.BLOCK_CHARS = original
+
+
+def test_a_record_across_the_split_is_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker's part starting inside a quoted field is detected: the answer is the reference's, read once more."""
+    target = write(tmp_path, HOSTILE["quoted newline in error message"])
+    inside = Path(target.abspath).read_bytes().index(b"line two")
+    calls = []
+    original = tables_fast._parse
+    monkeypatch.setattr(tables_fast, "_parse", lambda files, tail: calls.append(tail) or original(files, tail))
+    assert_same_split([target], target, [inside])
+    assert [tail is None for tail in calls] == [False, True]
+
+
+def test_split_point(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    big = write(tmp_path, _generated_job(3, 400))
+    assert tables_fast.split_point(big) is None  # too small to be worth another process
+    monkeypatch.setattr(tables_fast, "SPLIT_MIN_BYTES", 1000)
+    start = tables_fast.split_point(big)
+    data = Path(big.abspath).read_bytes()
+    assert start is not None and data[start - 1 : start] == b"\n" and 0.4 < start / len(data) < 0.6
+    utf16 = write(tmp_path, _generated_job(3, 400).encode("utf-16"), "processed_tasks.csv")
+    assert tables_fast.split_point(utf16) is None
+
+
+@pytest.mark.slow
+def test_split_bench_tree() -> None:
+    tree = REPO / ".bench" / "tree-oom-0.25"
+    if not (tree / ".complete").exists():
+        pytest.skip("benchmark tree not generated (make bench)")
+    files = walk_tree(str(tree)).of_kind(FileKind.MINIBATCH_REPORT)
+    target = max(files, key=lambda f: f.size)
+    start = tables_fast.split_point(target)
+    assert start is not None
+    assert_same_split(files, target, [start])

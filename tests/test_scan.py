@@ -406,3 +406,38 @@ def test_the_analysis_never_writes_into_the_log_folder(tmp_path: Path, sample_di
     render_text(report)
     render_markdown(report)
     assert _snapshot(root) == before
+
+
+# ---------------------------------------------------------------------------------------------------
+# Lines are counted only where a line number is needed
+
+
+def _stdout_file(path: Path) -> LogFile:
+    return LogFile("logs/user/stdout/0/process000.stdout.txt", str(path), FileKind.USER_STDOUT, 0, "0", "process000")
+
+
+def test_chunks_without_a_trigger_are_counted_only_when_needed(tmp_path: Path) -> None:
+    quiet = "".join(f"2024-05-12 10:{k // 60 % 60:02d}:{k % 60:02d},000 scored file_{k}.csv\n" for k in range(3000))
+    path = tmp_path / "process000.stdout.txt"
+    path.write_text(quiet + STD_LOG_42[-1] + "\n" + quiet + "MemoryError\n" + quiet)
+    log_file = _stdout_file(path)
+    matcher = build_matcher(TRIGGERS)
+    with open(path, "rb") as handle:
+        chunked = scan_module.scan_handle(handle, log_file, matcher, chunk_size=4096)
+    whole = scan_file(log_file, matcher)
+    assert [(h.line, h.trigger) for h in chunked.hits] == [(h.line, h.trigger) for h in whole.hits]
+    assert {h.line for h in chunked.hits} >= {3001, 6002}
+    assert chunked.uncounted  # the quiet chunks after the last trigger were not counted while scanning...
+    assert chunked.lines == whole.lines == 9002  # ...and are counted when asked
+    assert not chunked.uncounted
+    assert chunked.last_timestamp == whole.last_timestamp == "2024-05-12T10:49:59.000000"
+
+
+def test_a_file_gone_before_its_lines_are_counted(tmp_path: Path) -> None:
+    path = tmp_path / "process000.stdout.txt"
+    path.write_text("Traceback (most recent call last):\n" + "quiet line\n" * 2000)
+    log_file = _stdout_file(path)
+    with open(path, "rb") as handle:
+        result = scan_module.scan_handle(handle, log_file, build_matcher(TRIGGERS), chunk_size=1024)
+    path.unlink()
+    assert result.uncounted and result.lines >= 1  # what was counted, no error

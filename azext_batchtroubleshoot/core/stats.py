@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from ..logs.facts import JobFacts
-from ..logs.tables import GroupStats, MiniBatchReport, parse_time
+from ..logs.tables import GroupStats, MiniBatchReport, median_of_ordered, parse_time
 
 RETURNCODE_TRIGGER = "exits with returncode"
 _RETURNCODE = re.compile(r"(\S+) exits with returncode (-?\d+)")
@@ -19,12 +19,12 @@ def _round(value: float | None, digits: int = 2) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def percentile(values: list[float], fraction: float) -> float | None:
+def percentile(values: list[float], fraction: float, ordered: bool = False) -> float | None:
     if not values:
         return None
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
-    return ordered[index]
+    ordered_values = values if ordered else sorted(values)
+    index = min(len(ordered_values) - 1, max(0, round(fraction * (len(ordered_values) - 1))))
+    return ordered_values[index]
 
 
 def build_stats(facts: JobFacts) -> dict[str, Any]:
@@ -134,11 +134,12 @@ def _elapsed(report: MiniBatchReport) -> dict[str, float | None] | None:
     values = report.elapsed_values
     if not values:
         return None
+    ordered = report.ordered_elapsed()
     return {
         "mean": _round(statistics.fmean(values)),
-        "median": _round(statistics.median(values)),
-        "p95": _round(percentile(values, 0.95)),
-        "max": _round(max(values)),
+        "median": _round(median_of_ordered(ordered)),
+        "p95": _round(percentile(ordered, 0.95, ordered=True)),
+        "max": _round(ordered[-1]),
     }
 
 

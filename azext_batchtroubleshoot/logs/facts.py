@@ -7,6 +7,7 @@ monitor) are parsed into aggregates.
 
 from __future__ import annotations
 
+import gc
 import io
 import re
 from collections import defaultdict
@@ -27,6 +28,7 @@ from .tables import (
     parse_node_usage,
     parse_process_usage,
 )
+from .tables_fast import PendingTail, read_tail, split_point
 
 SERVICE_ERROR_PATH = "(service) job error"
 # With more than one core, files from this size on are read by worker processes, once the tree holds enough of them.
@@ -133,15 +135,16 @@ def collect(tree: LogTree, triggers: Sequence[str], job: JobInfo | None = None, 
     big = sorted((f for f in text_files if f.size >= PARALLEL_FILE_BYTES), key=lambda f: -f.size)
     total = sum(f.size for f in big) + sum(f.size for f in reports)
     if workers > 1 and total >= PARALLEL_THRESHOLD_BYTES:
-        minibatches = _collect_in_parallel(facts, text_files, big, reports, all_triggers, workers)
+        minibatches, side = _collect_in_parallel(facts, text_files, big, reports, all_triggers, workers)
     else:
         matcher = build_matcher(all_triggers)
         for log_file in text_files:
             _absorb(facts, scan_file(log_file, matcher))
         minibatches = parse_minibatch_reports(reports)
+        side = _parse_side_files(tree)
     if facts.job.error:
         _absorb(facts, _scan_service_error(facts.job.error, build_matcher(all_triggers)))
-    _parse_structured(facts, minibatches)
+    _parse_structured(facts, minibatches, side)
     _collect_settings(facts)
     facts.tracebacks.sort(key=lambda t: (t.timestamp or "9999", t.file.path, t.line))
     return facts
@@ -154,20 +157,55 @@ def _collect_in_parallel(
     reports: list[LogFile],
     triggers: tuple[str, ...],
     workers: int,
-) -> MiniBatchReport:
+) -> tuple[MiniBatchReport, _SideFiles]:
+    """The critical path is the mini-batch report.  When it is large, a worker reads its second part while this
+    process reads the first and then folds both; the workers also scan every text file and parse the side files.
+    Otherwise a worker reads the report and this process scans the small files."""
     big_paths = {f.path for f in big}
+    small = [f for f in text_files if f.path not in big_paths]
+    largest = max(reports, key=lambda f: f.size, default=None)
+    start = split_point(largest) if largest is not None else None
+    # The workers are forked: with this process's objects frozen, their garbage collections do not walk (and so
+    # copy) every page this process owns.
+    gc.freeze()
+    try:
+        return _run_pool(facts, small, big, reports, largest, start, triggers, workers)
+    finally:
+        gc.unfreeze()
+
+
+def _run_pool(
+    facts: JobFacts,
+    small: list[LogFile],
+    big: list[LogFile],
+    reports: list[LogFile],
+    largest: LogFile | None,
+    start: int | None,
+    triggers: tuple[str, ...],
+    workers: int,
+) -> tuple[MiniBatchReport, _SideFiles]:
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(triggers,)) as pool:
-        report_future = pool.submit(parse_minibatch_reports, reports)
-        futures = [pool.submit(_scan_in_worker, f) for f in big]
-        matcher = build_matcher(triggers)
-        for log_file in text_files:
-            if log_file.path not in big_paths:
-                _absorb(facts, scan_file(log_file, matcher))
+        if largest is not None and start is not None:
+            tail_future = pool.submit(read_tail, largest, start)
+            futures = [pool.submit(_scan_in_worker, f) for f in big]
+            small_future = pool.submit(_scan_all_in_worker, small)
+            side_future = pool.submit(_parse_side_files, facts.tree)
+            minibatches = parse_minibatch_reports(reports, PendingTail(largest.path, start, tail_future.result))
+            small_scans = small_future.result()
+            side = side_future.result()
+        else:
+            report_future = pool.submit(parse_minibatch_reports, reports)
+            futures = [pool.submit(_scan_in_worker, f) for f in big]
+            matcher = build_matcher(triggers)
+            small_scans = [scan_file(log_file, matcher) for log_file in small]
+            side = _parse_side_files(facts.tree)
+            minibatches = report_future.result()
         scans = [future.result() for future in futures]
-        minibatches = report_future.result()
+    for scan in small_scans:
+        _absorb(facts, scan)
     for scan in sorted(scans, key=lambda s: s.file.path):
         _absorb(facts, scan)
-    return minibatches
+    return minibatches, side
 
 
 _WORKER_MATCHER: Matcher | None = None
@@ -176,11 +214,18 @@ _WORKER_MATCHER: Matcher | None = None
 def _init_worker(triggers: tuple[str, ...]) -> None:
     global _WORKER_MATCHER  # noqa: PLW0603 - one matcher per worker process, built once
     _WORKER_MATCHER = build_matcher(triggers)
+    # A short-lived worker that builds no cycles: the collector would only walk what the parent left behind.
+    gc.disable()
 
 
 def _scan_in_worker(log_file: LogFile) -> FileScan:
     assert _WORKER_MATCHER is not None
     return scan_file(log_file, _WORKER_MATCHER)
+
+
+def _scan_all_in_worker(log_files: list[LogFile]) -> list[FileScan]:
+    assert _WORKER_MATCHER is not None
+    return [scan_file(log_file, _WORKER_MATCHER) for log_file in log_files]
 
 
 def _scan_service_error(message: str, matcher: Matcher) -> FileScan:
@@ -214,17 +259,19 @@ def _widen_span(facts: JobFacts, first: str | None, last: str | None) -> None:
         facts.latest_timestamp = last
 
 
-def _parse_structured(facts: JobFacts, minibatches: MiniBatchReport) -> None:
-    tree = facts.tree
-    facts.overview = parse_overview(tree.of_kind(FileKind.OVERVIEW))
-    facts.master = parse_master(tree.of_kind(FileKind.MASTER))
-    facts.minibatches = minibatches
-    structured = [FileKind.MINIBATCH_REPORT, FileKind.PERF_NODE, FileKind.PERF_DISK, FileKind.PERF_PROCESSES]
-    for log_file in tree.of_kind(*structured):
-        facts.files_read += 1
-        facts.bytes_read += log_file.size
-    for problem in facts.minibatches.problems:
-        facts.skipped.append(SkippedFile(",".join(facts.minibatches.files), problem))
+@dataclass
+class _SideFiles:
+    """The small structured files: progress logs and resource monitor CSVs, with the problems met reading them."""
+
+    overview: Overview
+    master: Master
+    perf: dict[str, NodePerf]
+    problems: list[SkippedFile]
+
+
+def _parse_side_files(tree: LogTree) -> _SideFiles:
+    perf: dict[str, NodePerf] = {}
+    skipped: list[SkippedFile] = []
     parsers: dict[FileKind, Callable[[NodePerf, LogFile, list[str]], None]] = {
         FileKind.PERF_NODE: parse_node_usage,
         FileKind.PERF_DISK: parse_disk_usage,
@@ -234,9 +281,26 @@ def _parse_structured(facts: JobFacts, minibatches: MiniBatchReport) -> None:
         for log_file in tree.of_kind(kind):
             node = log_file.node or "?"
             problems: list[str] = []
-            parser(facts.perf.setdefault(node, NodePerf(node)), log_file, problems)
-            for problem in problems:
-                facts.skipped.append(SkippedFile(log_file.path, problem))
+            parser(perf.setdefault(node, NodePerf(node)), log_file, problems)
+            skipped.extend(SkippedFile(log_file.path, problem) for problem in problems)
+    overview = parse_overview(tree.of_kind(FileKind.OVERVIEW))
+    master = parse_master(tree.of_kind(FileKind.MASTER))
+    return _SideFiles(overview, master, perf, skipped)
+
+
+def _parse_structured(facts: JobFacts, minibatches: MiniBatchReport, side: _SideFiles) -> None:
+    tree = facts.tree
+    facts.overview = side.overview
+    facts.master = side.master
+    facts.minibatches = minibatches
+    structured = [FileKind.MINIBATCH_REPORT, FileKind.PERF_NODE, FileKind.PERF_DISK, FileKind.PERF_PROCESSES]
+    for log_file in tree.of_kind(*structured):
+        facts.files_read += 1
+        facts.bytes_read += log_file.size
+    for problem in facts.minibatches.problems:
+        facts.skipped.append(SkippedFile(",".join(facts.minibatches.files), problem))
+    facts.perf = side.perf
+    facts.skipped.extend(side.problems)
     _widen_span(facts, facts.overview.started_at, facts.overview.last_line_at)
     _widen_span(facts, None, facts.master.last_line_at)
 

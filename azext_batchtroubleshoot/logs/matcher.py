@@ -25,7 +25,11 @@ class Matcher(Protocol):
 
 
 def find_capped(
-    matcher: Matcher, data: bytes, limits: dict[int, int], present: set[int] | None = None, end: int | None = None
+    matcher: Matcher,
+    data: bytes | bytearray,
+    limits: dict[int, int],
+    present: set[int] | None = None,
+    end: int | None = None,
 ) -> list[tuple[int, int]]:
     """Like ``find``, but at most ``limits[index]`` occurrences of each trigger (default: all), in offset order.
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import codecs
 import re
+import threading
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from io import BufferedIOBase
 
 from .layout import LogFile
 from .matcher import Matcher, find_capped
@@ -112,11 +113,26 @@ class FileScan:
     tracebacks: list[Traceback] = field(default_factory=list)
     traceback_count: int = 0
     bytes_read: int = 0
-    lines: int = 0
+    counted_lines: int = 0
+    # Byte ranges of the file whose newlines were not counted: chunks with no trigger in them, after which no line
+    # number was needed.  ``lines`` counts them when asked (rarely: most files are never asked).
+    uncounted: list[tuple[int, int]] = field(default_factory=list)
     first_timestamp: str | None = None
     last_timestamp: str | None = None
     skipped_reason: str | None = None
     decode_note: str | None = None
+
+    @property
+    def lines(self) -> int:
+        """How many lines the file has (counted on first use where the scan did not need to)."""
+        if self.uncounted:
+            try:
+                with open(self.file.abspath, "rb") as handle:
+                    self.counted_lines += sum(_newlines_between(handle, start, end) for start, end in self.uncounted)
+            except OSError:
+                return self.counted_lines
+            self.uncounted = []
+        return self.counted_lines
 
 
 def leading_timestamp(text: str) -> str | None:
@@ -140,6 +156,10 @@ def excerpt(text: str, around: int = 0) -> str:
     return text
 
 
+# Every byte but the control characters that never occur in text (tab, newlines, form feed are fine).
+_NOT_CONTROL = bytes(b for b in range(256) if not (b < 9 or 13 < b < 32))
+
+
 def sniff(head: bytes) -> tuple[str | None, str | None]:
     """Return (encoding, skip reason).  UTF-16 files are transcoded; binary files are skipped."""
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -153,26 +173,73 @@ def sniff(head: bytes) -> tuple[str | None, str | None]:
         if even > len(head) // 3 and odd < len(head) // 16:
             return "utf-16-be", None
         return None, "binary content"
-    controls = sum(1 for b in head[:4096] if b < 9 or 13 < b < 32)
+    controls = len(head[:4096].translate(None, _NOT_CONTROL))
     if head and controls > len(head[:4096]) // 10:
         return None, "binary content"
     return "utf-8", None
 
 
 class _ChunkSource:
-    """Yields raw byte chunks, transcoding UTF-16 to UTF-8 on the fly."""
+    """Appends raw byte chunks to a buffer, transcoding UTF-16 to UTF-8 on the fly.
 
-    def __init__(self, handle: BinaryIO, encoding: str, chunk_size: int) -> None:
+    UTF-8 is read straight into the buffer (``readinto``): no new object per chunk, and the buffer's pages are
+    reused from one chunk and one file to the next.
+    """
+
+    def __init__(self, handle: BufferedIOBase, encoding: str, chunk_size: int) -> None:
         self._handle = handle
         self.chunk_size = chunk_size
         self._decoder = None if encoding == "utf-8" else codecs.getincrementaldecoder(encoding)("replace")
+        # Offsets in the buffer map to offsets in the file, so a stretch can be read again to count its lines.
+        self.rereadable = self._decoder is None and handle.seekable()
 
-    def read(self) -> bytes:
-        data = self._handle.read(self.chunk_size)
-        if self._decoder is None:
-            return data
-        text = self._decoder.decode(data, final=not data)
-        return text.encode("utf-8")
+    def read_into(self, buffer: bytearray, start: int) -> int:
+        """Put the next chunk at ``buffer[start:]``, growing the buffer if it is too small; 0 at the end."""
+        if self._decoder is not None:
+            while True:
+                raw = self._handle.read(self.chunk_size)
+                data = self._decoder.decode(raw, final=not raw).encode("utf-8")
+                if data or not raw:
+                    break
+            buffer[start : start + len(data)] = data
+            return len(data)
+        missing = start + self.chunk_size - len(buffer)
+        if missing > 0:
+            buffer.extend(bytes(missing))
+        with memoryview(buffer) as view, view[start : start + self.chunk_size] as window:
+            return self._handle.readinto(window) or 0
+
+    def newlines_between(self, start: int, end: int) -> int:
+        """Newlines in the file's bytes ``start:end`` (read again; the read position is kept)."""
+        position = self._handle.tell()
+        try:
+            return _newlines_between(self._handle, start, end)
+        finally:
+            self._handle.seek(position)
+
+
+def _newlines_between(handle: BufferedIOBase, start: int, end: int) -> int:
+    handle.seek(start)
+    count = 0
+    remaining = end - start
+    while remaining > 0:
+        piece = handle.read(min(remaining, 1024 * 1024))
+        if not piece:
+            break
+        count += piece.count(b"\n")
+        remaining -= len(piece)
+    return count
+
+
+_SCRATCH = threading.local()
+
+
+def _scratch_buffer() -> bytearray:
+    """One read buffer per thread, reused from file to file (a fresh 8 MB buffer per chunk costs page faults)."""
+    buffer: bytearray | None = getattr(_SCRATCH, "buffer", None)
+    if buffer is None or getattr(_SCRATCH, "busy", False):
+        return bytearray()
+    return buffer
 
 
 def scan_file(log_file: LogFile, matcher: Matcher, collect_timestamps: bool = True) -> FileScan:
@@ -186,7 +253,7 @@ def scan_file(log_file: LogFile, matcher: Matcher, collect_timestamps: bool = Tr
 
 
 def scan_handle(
-    handle: BinaryIO,
+    handle: BufferedIOBase,
     log_file: LogFile,
     matcher: Matcher,
     collect_timestamps: bool = True,
@@ -204,7 +271,14 @@ def scan_handle(
             result.decode_note = f"decoded as {encoding}"
         handle.seek(0)
         source = _ChunkSource(handle, encoding, chunk_size or CHUNK_SIZE)
-        _scan_stream(source, log_file, matcher, result, collect_timestamps)
+        buffer = _scratch_buffer()
+        _SCRATCH.busy = True
+        try:
+            _scan_stream(source, buffer, log_file, matcher, result, collect_timestamps)
+        finally:
+            _SCRATCH.busy = False
+            if len(buffer) <= 2 * CHUNK_SIZE:
+                _SCRATCH.buffer = buffer  # kept for the next file, unless an enormous line made it grow
     except OSError as exc:
         result.skipped_reason = f"cannot read: {exc.strerror or exc}"
     except MemoryError:
@@ -213,50 +287,76 @@ def scan_handle(
 
 
 def _scan_stream(
-    source: _ChunkSource, log_file: LogFile, matcher: Matcher, result: FileScan, collect_timestamps: bool
+    source: _ChunkSource,
+    buffer: bytearray,
+    log_file: LogFile,
+    matcher: Matcher,
+    result: FileScan,
+    collect_timestamps: bool,
 ) -> None:
-    carry = b""
-    line_at_start = 1  # line number of data[0]
+    filled = 0  # bytes of ``buffer`` in use: the unfinished end of the last chunk, then the new chunk
+    buffer_at = 0  # the file offset of buffer[0]
+    line_at_start = 1  # the line number of buffer[0], when every newline before it was counted
     while True:
-        chunk = source.read()
-        eof = not chunk
-        data = carry + chunk if carry else chunk
-        if not data:
+        added = source.read_into(buffer, filled)
+        eof = not added
+        filled += added
+        if not filled:
             break
-        result.bytes_read += len(chunk)
-        limit = len(data) if eof else data.rfind(b"\n") + 1
+        result.bytes_read += added
+        limit = filled if eof else buffer.rfind(b"\n", 0, filled) + 1
         if limit <= 0:
-            if len(data) < 4 * source.chunk_size:
-                carry = data
-                continue
-            limit = len(data)  # an enormous line: treat what we have as a line and move on
+            if filled < 4 * source.chunk_size:
+                continue  # no newline yet: keep reading
+            limit = filled  # an enormous line: treat what we have as a line and move on
         if collect_timestamps and result.first_timestamp is None:
-            result.first_timestamp = leading_timestamp(data[:64].decode("utf-8", "replace"))
-        consumed = _process_block(data, limit, eof, line_at_start, log_file, matcher, result)
-        line_at_start += data.count(b"\n", 0, consumed)
-        carry = data[consumed:]
+            result.first_timestamp = leading_timestamp(buffer[:64].decode("utf-8", "replace"))
+        with memoryview(buffer) as whole, whole[:limit] as view:
+            present = matcher.present(view)
+        if not present and source.rereadable:
+            # Nothing to record here, so no line number is needed yet: count these newlines only if one ever is.
+            consumed = limit
+            result.uncounted.append((buffer_at, buffer_at + consumed))
+        else:
+            if result.uncounted and source.rereadable:
+                line_at_start += sum(source.newlines_between(start, end) for start, end in result.uncounted)
+                result.uncounted = []
+            consumed = _process_block(buffer, limit, eof, line_at_start, log_file, matcher, result, present)
+            line_at_start += buffer.count(b"\n", 0, consumed)
         if collect_timestamps and consumed:
-            last_line = _last_line(data, consumed)
-            stamp = leading_timestamp(last_line)
+            stamp = leading_timestamp(_last_line(buffer, consumed))
             if stamp:
                 result.last_timestamp = stamp
         if eof:
             break
-    result.lines = line_at_start - 1
+        buffer[: filled - consumed] = buffer[consumed:filled]
+        buffer_at += consumed
+        filled -= consumed
+    result.counted_lines = line_at_start - 1
+    if result.uncounted and not log_file.abspath:
+        # Held in memory only (the service's message): count now, there is no file to read later.
+        result.counted_lines += sum(source.newlines_between(start, end) for start, end in result.uncounted)
+        result.uncounted = []
 
 
-def _last_line(data: bytes, end: int) -> str:
+def _last_line(data: bytes | bytearray, end: int) -> str:
     stop = end - 1 if end and data[end - 1 : end] == b"\n" else end
     start = data.rfind(b"\n", 0, stop) + 1
-    return data[start:stop][:200].decode("utf-8", "replace")
+    return bytes(data[start:stop][:200]).decode("utf-8", "replace")
 
 
 def _process_block(
-    data: bytes, limit: int, eof: bool, line_at_start: int, log_file: LogFile, matcher: Matcher, result: FileScan
+    data: bytes | bytearray,
+    limit: int,
+    eof: bool,
+    line_at_start: int,
+    log_file: LogFile,
+    matcher: Matcher,
+    result: FileScan,
+    present: set[int],
 ) -> int:
-    """Handle the hits that start before ``limit``.  Returns how many bytes were fully consumed."""
-    # A zero-copy window: the chunk can be many megabytes.
-    view = memoryview(data)[:limit]
+    """Handle the hits that start before ``limit`` (``data`` may hold more bytes after it, which are not looked
+    at).  ``present`` holds the triggers that occur before ``limit``.  Returns how many bytes were fully consumed."""
     triggers = matcher.triggers
     limits = {
         index: (MAX_TRACEBACKS_PER_FILE if trigger == TRACEBACK_TRIGGER else MAX_HITS_PER_TRIGGER_PER_FILE)
@@ -266,7 +366,6 @@ def _process_block(
     consumed = limit
     counted_upto = 0
     line_no = line_at_start
-    present = matcher.present(view)
     traceback_until = -1  # a chained traceback's inner "Traceback (most recent ...)" belongs to the outer one
     pending: list[tuple[int, int, int, int, str]] = []
     for index, offset in find_capped(matcher, data, limits, present, limit):
@@ -297,7 +396,7 @@ def _process_block(
     return consumed
 
 
-def _count(data: bytes, consumed: int, matcher: Matcher, present: set[int], result: FileScan) -> None:
+def _count(data: bytes | bytearray, consumed: int, matcher: Matcher, present: set[int], result: FileScan) -> None:
     """Every occurrence is counted, at C speed, even beyond the ones kept as examples."""
     for index in present:
         trigger = matcher.triggers[index]
@@ -309,7 +408,14 @@ def _count(data: bytes, consumed: int, matcher: Matcher, present: set[int], resu
 
 
 def _record_hit(
-    data: bytes, start: int, end: int, column: int, line_no: int, trigger: str, log_file: LogFile, result: FileScan
+    data: bytes | bytearray,
+    start: int,
+    end: int,
+    column: int,
+    line_no: int,
+    trigger: str,
+    log_file: LogFile,
+    result: FileScan,
 ) -> None:
     result.recorded[trigger] = result.recorded.get(trigger, 0) + 1
     if end - start > 8 * MAX_EXCERPT:
@@ -322,7 +428,7 @@ def _record_hit(
     result.hits.append(Hit(log_file, line_no, excerpt(text, column), trigger, leading_timestamp(text)))
 
 
-def _traceback_end(data: bytes, first_line_end: int, limit: int, eof: bool) -> int | None:
+def _traceback_end(data: bytes | bytearray, first_line_end: int, limit: int, eof: bool) -> int | None:
     """Offset just past the traceback's final exception line, or None when the block is not complete yet."""
     position = first_line_end + 1
     lines_seen = 0
@@ -364,7 +470,7 @@ def _traceback_end(data: bytes, first_line_end: int, limit: int, eof: bool) -> i
     return None
 
 
-def _next_is_chain(data: bytes, position: int, limit: int) -> bool:
+def _next_is_chain(data: bytes | bytearray, position: int, limit: int) -> bool:
     """True when the exception line is followed (after blank lines) by a chained-exception marker."""
     for _ in range(3):
         if position >= limit:
@@ -378,7 +484,9 @@ def _next_is_chain(data: bytes, position: int, limit: int) -> bool:
     return False
 
 
-def _record_traceback(data: bytes, start: int, end: int, line_no: int, log_file: LogFile, result: FileScan) -> None:
+def _record_traceback(
+    data: bytes | bytearray, start: int, end: int, line_no: int, log_file: LogFile, result: FileScan
+) -> None:
     result.recorded[TRACEBACK_TRIGGER] = result.recorded.get(TRACEBACK_TRIGGER, 0) + 1
     lines = data[start:end].decode("utf-8", "replace").splitlines()
     if not lines:

@@ -32,8 +32,10 @@ import csv
 import gc
 import heapq
 import io
+import pickle
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import reduce
 from itertools import chain, compress, repeat
@@ -174,22 +176,30 @@ class _State:
         self.cpu = _Floats()
 
 
-def parse_minibatch_reports(files: list[LogFile]) -> MiniBatchReport:
+def parse_minibatch_reports(files: list[LogFile], tail: PendingTail | None = None) -> MiniBatchReport:
+    """The report of ``files``.  With ``tail``, another process has read the end of one of them (``read_tail``):
+    this process reads up to where that part starts and folds both, in order.  If the guess about where a record
+    starts there was wrong, every file is read again here, so the result is always the same."""
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _parse(files)
+        if tail is not None:
+            try:
+                return _parse(files, tail)
+            except _SplitFailed:
+                pass
+        return _parse(files, None)
     finally:
         if collecting:
             gc.enable()
 
 
-def _parse(files: list[LogFile]) -> MiniBatchReport:
+def _parse(files: list[LogFile], tail: PendingTail | None) -> MiniBatchReport:
     report = MiniBatchReport()
     state = _State(report)
     for log_file in files:
         report.files.append(log_file.path)
-        _fold_file(state, log_file)
+        _fold_file(state, log_file, tail)
     report.mini_batches = len(state.final)
     if state.final:
         picked, failed, total, ok, bad = zip(*state.final.values())
@@ -208,15 +218,152 @@ def _parse(files: list[LogFile]) -> MiniBatchReport:
     return report
 
 
-def _fold_file(state: _State, log_file: LogFile) -> None:
-    reader = _Reader(log_file, state.report.problems)
+def _fold_file(state: _State, log_file: LogFile, tail: PendingTail | None = None) -> None:
+    problems = state.report.problems
+    known_problems = len(problems)
+    split = tail if tail is not None and tail.path == log_file.path else None
+    reader = _Reader(log_file, problems, stop=split.start if split is not None else None)
     blocks = reader.blocks()
     first = next(blocks, None)
     if first is None or reader.positions is None:
+        if split is not None:
+            raise _SplitFailed
         return
     fold = _Fold(state, log_file.path, [reader.positions.get(name, -1) for name in _FIELDS])
     for lines, columns in chain((first,), blocks):
         fold(lines, columns)
+    if split is None or len(problems) > known_problems:
+        return  # reading stopped before the end of this part: it would not have gone on to the next one either
+    try:
+        rest = split.fetch()
+    except Exception as exc:  # the other process failed: this one reads it all
+        raise _SplitFailed from exc
+    if (
+        not rest.usable
+        or reader.ran_out
+        or reader.positions != rest.positions
+        or reader.lines_read != rest.first_line - 1
+    ):
+        raise _SplitFailed
+    problems.extend(rest.problems)
+    for blob in rest.blocks:
+        fold(*pickle.loads(blob))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Reading the report in two processes
+
+
+SPLIT_MIN_BYTES = 16 * 1024 * 1024
+# This process reads up to here and then folds every row; the other process reads the rest, the larger part.
+HEAD_SHARE = 0.5
+
+
+class _SplitFailed(Exception):
+    """The other process's part did not start at a record (a quoted newline crossed it): read it all again."""
+
+
+@dataclass
+class TailBlocks:
+    """The records of a report file from byte ``start`` on, as another process read them: the blocks of
+    ``_Reader.blocks`` (needed columns only), pickled one by one so they take little memory."""
+
+    path: str
+    start: int
+    first_line: int = 0  # the physical line that starts at ``start``, counting newlines before it
+    positions: dict[str, int] | None = None
+    blocks: list[bytes] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    usable: bool = False
+
+
+@dataclass
+class PendingTail:
+    """A part of a report that another process is reading: which file, from which byte, and how to wait for it."""
+
+    path: str
+    start: int
+    fetch: Callable[[], TailBlocks]
+
+
+def split_point(log_file: LogFile) -> int | None:
+    """Where another process may start reading a large UTF-8 report: just after a newline, about HEAD_SHARE of the
+    way in.  None for a file too small to be worth it, or one that is not plainly UTF-8."""
+    if log_file.size < SPLIT_MIN_BYTES:
+        return None
+    guess = int(log_file.size * HEAD_SHARE)
+    try:
+        with open(log_file.abspath, "rb") as raw:
+            encoding, reason = sniff(raw.read(8192))
+            if reason or encoding != "utf-8":
+                return None
+            raw.seek(guess)
+            piece = raw.read(1024 * 1024)
+    except OSError:
+        return None
+    newline = piece.find(b"\n")
+    return guess + newline + 1 if newline >= 0 else None
+
+
+def read_tail(log_file: LogFile, start: int) -> TailBlocks:
+    """Read the records from byte ``start`` (a line start) to the end of the file, as ``_Reader`` does."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        tail = TailBlocks(log_file.path, start)
+        try:
+            with open(log_file.abspath, "rb") as raw:
+                encoding, reason = sniff(raw.read(8192))
+                if reason or encoding != "utf-8":
+                    return tail  # only UTF-8 splits at a newline byte
+                raw.seek(0)
+                tail.first_line = 1 + _newlines_before(raw, start)
+        except OSError:
+            return tail
+        reader = _Reader(log_file, tail.problems, start=start, first_line=tail.first_line)
+        needed: list[int] = []
+        for lines, columns in reader.blocks():
+            if not needed and reader.positions is not None:
+                needed = [reader.positions.get(name, -1) for name in _FIELDS]
+            kept = [column if k in needed else None for k, column in enumerate(columns)]
+            tail.blocks.append(pickle.dumps((lines, kept), protocol=pickle.HIGHEST_PROTOCOL))
+        tail.positions = reader.positions
+        tail.usable = reader.positions is not None and reader.header_line < tail.first_line
+        return tail
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _newlines_before(raw: io.BufferedIOBase, end: int) -> int:
+    count = 0
+    position = 0
+    while position < end:
+        piece = raw.read(min(end - position, 1024 * 1024))
+        if not piece:
+            break
+        count += piece.count(b"\n")
+        position += len(piece)
+    return count
+
+
+class _Window(io.RawIOBase):
+    """The first ``stop`` bytes of an open file, as a file of their own."""
+
+    def __init__(self, raw: io.BufferedIOBase, stop: int) -> None:
+        self._raw = raw
+        self._left = stop
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._left <= 0:
+            return 0
+        with memoryview(buffer) as view, view[: self._left] as window:
+            count = self._raw.readinto(window)
+        self._left -= count
+        return count
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -227,10 +374,22 @@ class _Reader:
     """The records of one CSV file, a block of lines at a time, as (line numbers, columns): the cells of the columns
     up to the widest needed one, a row shorter than that padded with "" as the row-by-row reader pads it."""
 
-    def __init__(self, log_file: LogFile, problems: list[str]) -> None:
+    def __init__(
+        self,
+        log_file: LogFile,
+        problems: list[str],
+        start: int = 0,
+        stop: int | None = None,
+        first_line: int = 1,
+    ) -> None:
         self.log_file = log_file
         self.problems = problems
+        self.start = start  # read the records from this byte on (a line start: line ``first_line``)...
+        self.first_line = first_line
+        self.stop = stop  # ...up to this byte (a line start)
         self.positions: dict[str, int] | None = None
+        self.header_line = 0
+        self.ran_out = False  # a record read by csv.reader went on to the end of what there was to read
         self.lines_read = 0  # as csv.reader's line_num: physical lines taken from the file so far
         self.numbers: list[int] = []  # the records of the block so far, when it is read line by line
         self.rows: list[list[str]] = []
@@ -243,11 +402,20 @@ class _Reader:
                     self.problems.append(reason or "unreadable")
                     return
                 raw.seek(0)
-                text = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
+                source = raw if self.stop is None else io.BufferedReader(_Window(raw, self.stop), 1024 * 1024)
+                text = io.TextIOWrapper(source, encoding=encoding, errors="replace", newline="")
                 header = self._header(text)
                 if header is None:
                     return
+                self.header_line = self.lines_read
                 self.positions = _column_positions(header)
+                if self.start:
+                    if self.header_line >= self.first_line:
+                        return  # the header is not before the part to read
+                    text.detach()  # (closing the wrapper would close the file)
+                    raw.seek(self.start)
+                    text = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
+                    self.lines_read = self.first_line - 1
                 width = max(self.positions.get(name, -1) for name in _FIELDS) + 1
                 limit = csv.field_size_limit()
                 while True:
@@ -274,6 +442,7 @@ class _Reader:
         for line in text:
             self.lines_read += 1
             yield line.replace("\x00", "") if "\x00" in line else line
+        self.ran_out = True
 
     def _header(self, text: io.TextIOWrapper) -> list[str] | None:
         for row in csv.reader(self._more(text)):

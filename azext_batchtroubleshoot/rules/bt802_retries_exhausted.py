@@ -13,11 +13,12 @@ from ..logs.tables import MiniBatchRow
 from .base import MAX_EVIDENCE, Rule, pick_evidence
 
 DEFAULT_MAX_TRY = 3
-DEQUEUE_TRIGGER = '"dequeue_count": '
+# The lines of a failed attempt, which name its dequeue count.  (Not the dequeue count itself: every attempt's
+# record has one, hundreds of thousands in a large job, and the failed ones would hide among them.)
+FAILED_ATTEMPT_TRIGGERS = ("Failed to process {", "Stop for run() unable to finish")
 _DEQUEUE = re.compile(r'"dequeue_count": (\d+)')
 _TASK_ID = re.compile(r'"(?:task_id|id)": (\d+)')
 # The per-attempt lines that mean "this attempt failed".
-_FAILED_ATTEMPT = ("Failed to process", "Stop for run() unable to finish")
 _GOOD_STATUSES = ("RUN_DONE", "LOAD_DONE", "TASK_PROCESSED", "SUCCEEDED", "DONE", "COMPLETED")
 
 
@@ -44,7 +45,7 @@ class RetriesExhausted(Rule):
         "processed_mini-batches.csv: Picked Count 3, Status RUN_TIMEOUT"
     )
     phase = 91
-    triggers = (DEQUEUE_TRIGGER,)
+    triggers = FAILED_ATTEMPT_TRIGGERS
 
     def check(self, facts: JobFacts) -> Iterable[Finding]:
         max_try = _max_try(facts)
@@ -95,9 +96,9 @@ def _exhausted_rows(facts: JobFacts, max_try: int) -> dict[str, MiniBatchRow]:
 
 def _exhausted_lines(facts: JobFacts, max_try: int) -> list[Hit]:
     found: list[Hit] = []
-    for hit in facts.hits(DEQUEUE_TRIGGER):
+    for hit in facts.hits(*FAILED_ATTEMPT_TRIGGERS):
         match = _DEQUEUE.search(hit.text)
-        if match and int(match.group(1)) >= max_try and any(text in hit.text for text in _FAILED_ATTEMPT):
+        if match and int(match.group(1)) >= max_try:
             found.append(hit)
     return found
 

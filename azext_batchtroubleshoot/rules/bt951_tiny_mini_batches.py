@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Iterable
 
 from ..core.models import Category, Evidence, Finding, Role, Severity
 from ..core.thresholds import Bands, grade
 from ..logs.facts import JobFacts
+from ..logs.tables import median_of_ordered
 from .base import Rule
 
 # Median Elapsed Seconds of a mini-batch run. The PRS tuning guide: keep a mini-batch at 10+ s, since each one
@@ -47,7 +47,7 @@ class TinyMiniBatches(Rule):
         values = facts.minibatches.elapsed_values
         if len(values) < MIN_RUNS:
             return
-        median = statistics.median(values)
+        median = median_of_ordered(facts.minibatches.ordered_elapsed())
         severity = grade(median, MEDIAN_BANDS)
         if severity is None:
             return
