@@ -425,24 +425,34 @@ def test_every_short_line(tmp_path: Path, neighbour: str) -> None:
 
 
 # ---------------------------------------------------------------------------------------------------
-# The report read in two processes: this one reads up to a byte and folds everything, a worker reads the rest
-# (``tables_fast.read_tail``).  Called here in one process: the result must be the reference's for any byte the
-# split may start at, a record's start or not (then this process reads it all again).
+# The report read in several processes: this one reads up to a byte and folds everything, workers read the parts
+# after it (``tables_fast.read_part``).  Called here in one process: the result must be the reference's wherever the
+# parts start, at a record's start or not (then this process reads it all again).
 
 
-def split_outcome(files: list[LogFile], target: LogFile, start: int) -> dict[str, Any] | tuple[str, str]:
-    pending = tables_fast.PendingTail(target.path, start, lambda: tables_fast.read_tail(target, start))
-    return outcome(lambda chosen: tables_fast.parse_minibatch_reports(chosen, pending), files)
+def split_outcome(files: list[LogFile], target: LogFile, starts: list[int]) -> dict[str, Any] | tuple[str, str]:
+    stops: list[int | None] = [*starts[1:], None]
+    fetches = [
+        (lambda start=start, stop=stop: tables_fast.read_part(target, start, stop))
+        for start, stop in zip(starts, stops)
+    ]
+    parts = tables_fast.PendingParts(target.path, starts, fetches)  # type: ignore[arg-type]
+    return outcome(lambda chosen: tables_fast.parse_minibatch_reports(chosen, parts), files)
 
 
-def assert_same_split(files: list[LogFile], target: LogFile, starts: Iterable[int]) -> None:
+def assert_same_split(files: list[LogFile], target: LogFile, splits: Iterable[list[int]]) -> None:
     expected = outcome(tables.parse_minibatch_reports_by_row, files)
-    for start in starts:
-        got = split_outcome(files, target, start)
+    for starts in splits:
+        got = split_outcome(files, target, starts)
         if isinstance(expected, dict) and isinstance(got, dict):
             for key in expected:
-                assert got[key] == expected[key], (start, key)
-        assert got == expected, start
+                assert got[key] == expected[key], (starts, key)
+        assert got == expected, starts
+
+
+def _splits(starts: list[int]) -> list[list[int]]:
+    """Each start alone, and runs of two and three parts."""
+    return [[start] for start in starts] + [starts[k : k + 2] for k in range(0, len(starts) - 1, 2)] + [starts[::3]]
 
 
 def _line_starts(path: str, limit: int | None = None) -> list[int]:
@@ -457,20 +467,22 @@ def _line_starts(path: str, limit: int | None = None) -> list[int]:
 @pytest.mark.parametrize("name", list(HOSTILE))
 def test_split_anywhere_in_hostile_files(tmp_path: Path, name: str) -> None:
     target = write(tmp_path, HOSTILE[name])
-    assert_same_split([target], target, range(1, target.size + 1))
+    everywhere = list(range(1, target.size + 1))
+    assert_same_split([target], target, [[start] for start in everywhere])
+    assert_same_split([target], target, [everywhere[k : k + 2] for k in range(len(everywhere) - 1)])
 
 
 @pytest.mark.parametrize("path", FIXTURES, ids=lambda p: str(p.relative_to(REPO)))
 def test_split_fixture(path: Path) -> None:
     target = log_file(path, str(path.relative_to(REPO)))
-    assert_same_split([target], target, _line_starts(target.abspath, limit=12))
+    assert_same_split([target], target, _splits(_line_starts(target.abspath, limit=12)))
 
 
 def test_split_one_of_several_files(tmp_path: Path) -> None:
     first = write(tmp_path, HOSTILE["retries"], "processed_mini-batches.csv")
     second = write(tmp_path, _generated_job(5, 300), "processed_mini-batches.1.csv")
     third = write(tmp_path, HOSTILE["bad ids"], "processed_tasks.csv")
-    assert_same_split([first, second, third], second, _line_starts(second.abspath, limit=25))
+    assert_same_split([first, second, third], second, _splits(_line_starts(second.abspath, limit=25)))
 
 
 @pytest.mark.parametrize("seed", [1, 2])
@@ -478,17 +490,18 @@ def test_split_with_small_caps(tmp_path: Path, seed: int, monkeypatch: pytest.Mo
     """The timeline sample, the slowest heap and the kept elapsed values go on across the split exactly."""
     _small_caps(monkeypatch)
     target = write(tmp_path, _generated_job(seed, 2000))
-    assert_same_split([target], target, _line_starts(target.abspath, limit=30))
+    assert_same_split([target], target, _splits(_line_starts(target.abspath, limit=30)))
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=csv_files(), where=st.floats(0, 1), block=st.sampled_from([50, 1 << 21]))
-def test_split_generated_files(tmp_path: Path, data: bytes, where: float, block: int) -> None:
+@given(data=csv_files(), where=st.lists(st.floats(0, 1), min_size=1, max_size=3), block=st.sampled_from([50, 1 << 21]))
+def test_split_generated_files(tmp_path: Path, data: bytes, where: list[float], block: int) -> None:
     original = tables_fast.BLOCK_CHARS
     tables_fast.BLOCK_CHARS = block
     try:
         target = write(tmp_path, data)
-        assert_same_split([target], target, [max(1, int(where * len(data)))])
+        starts = sorted({max(1, int(fraction * len(data))) for fraction in where})
+        assert_same_split([target], target, [starts])
     finally:
         tables_fast.BLOCK_CHARS = original
 
@@ -499,20 +512,26 @@ def test_a_record_across_the_split_is_read_again(tmp_path: Path, monkeypatch: py
     inside = Path(target.abspath).read_bytes().index(b"line two")
     calls = []
     original = tables_fast._parse
-    monkeypatch.setattr(tables_fast, "_parse", lambda files, tail: calls.append(tail) or original(files, tail))
-    assert_same_split([target], target, [inside])
-    assert [tail is None for tail in calls] == [False, True]
+    monkeypatch.setattr(tables_fast, "_parse", lambda files, parts: calls.append(parts) or original(files, parts))
+    assert_same_split([target], target, [[inside]])
+    assert [parts is None for parts in calls] == [False, True]
+    calls.clear()
+    line_starts = _line_starts(target.abspath)
+    assert_same_split([target], target, [[line_starts[0], inside]])  # the second part starts inside
+    assert [parts is None for parts in calls] == [False, True]
 
 
-def test_split_point(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_split_points(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     big = write(tmp_path, _generated_job(3, 400))
-    assert tables_fast.split_point(big) is None  # too small to be worth another process
+    assert tables_fast.split_points(big) == []  # too small to be worth other processes
     monkeypatch.setattr(tables_fast, "SPLIT_MIN_BYTES", 1000)
-    start = tables_fast.split_point(big)
+    starts = tables_fast.split_points(big)
     data = Path(big.abspath).read_bytes()
-    assert start is not None and data[start - 1 : start] == b"\n" and 0.4 < start / len(data) < 0.6
+    assert len(starts) == tables_fast.PARTS and starts == sorted(set(starts))
+    assert all(data[start - 1 : start] == b"\n" for start in starts)
+    assert abs(starts[0] / len(data) - tables_fast.HEAD_SHARE) < 0.05
     utf16 = write(tmp_path, _generated_job(3, 400).encode("utf-16"), "processed_tasks.csv")
-    assert tables_fast.split_point(utf16) is None
+    assert tables_fast.split_points(utf16) == []
 
 
 @pytest.mark.slow
@@ -522,6 +541,6 @@ def test_split_bench_tree() -> None:
         pytest.skip("benchmark tree not generated (make bench)")
     files = walk_tree(str(tree)).of_kind(FileKind.MINIBATCH_REPORT)
     target = max(files, key=lambda f: f.size)
-    start = tables_fast.split_point(target)
-    assert start is not None
-    assert_same_split(files, target, [start])
+    starts = tables_fast.split_points(target)
+    assert starts
+    assert_same_split(files, target, [starts])

@@ -40,8 +40,8 @@ def test_the_split_is_taken(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(facts_module, "PARALLEL_THRESHOLD_BYTES", 0)
     monkeypatch.setattr(tables_fast, "SPLIT_MIN_BYTES", 0)
     tails: list[str] = []
-    original = tables_fast.PendingTail
-    monkeypatch.setattr(facts_module, "PendingTail", lambda path, *rest: tails.append(path) or original(path, *rest))
+    original = tables_fast.PendingParts
+    monkeypatch.setattr(facts_module, "PendingParts", lambda path, *rest: tails.append(path) or original(path, *rest))
     with_report = [tree for tree in TREES if any(tree.rglob("processed_*.csv"))]
     for tree in with_report:
         analyse_folder(str(tree), workers=2)

@@ -28,7 +28,7 @@ from .tables import (
     parse_node_usage,
     parse_process_usage,
 )
-from .tables_fast import PendingTail, read_tail, split_point
+from .tables_fast import PendingParts, read_part, split_points
 
 SERVICE_ERROR_PATH = "(service) job error"
 # With more than one core, files from this size on are read by worker processes, once the tree holds enough of them.
@@ -164,12 +164,12 @@ def _collect_in_parallel(
     big_paths = {f.path for f in big}
     small = [f for f in text_files if f.path not in big_paths]
     largest = max(reports, key=lambda f: f.size, default=None)
-    start = split_point(largest) if largest is not None else None
+    starts = split_points(largest) if largest is not None else []
     # The workers are forked: with this process's objects frozen, their garbage collections do not walk (and so
     # copy) every page this process owns.
     gc.freeze()
     try:
-        return _run_pool(facts, small, big, reports, largest, start, triggers, workers)
+        return _run_pool(facts, small, big, reports, largest, starts, triggers, workers)
     finally:
         gc.unfreeze()
 
@@ -180,17 +180,20 @@ def _run_pool(
     big: list[LogFile],
     reports: list[LogFile],
     largest: LogFile | None,
-    start: int | None,
+    starts: list[int],
     triggers: tuple[str, ...],
     workers: int,
 ) -> tuple[MiniBatchReport, _SideFiles]:
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(triggers,)) as pool:
-        if largest is not None and start is not None:
-            tail_future = pool.submit(read_tail, largest, start)
-            futures = [pool.submit(_scan_in_worker, f) for f in big]
+        if largest is not None and starts:
+            stops: list[int | None] = [*starts[1:], None]
+            part_futures = [pool.submit(read_part, largest, start, stop) for start, stop in zip(starts, stops)]
+            # The many large files last: they spread evenly over the workers at the end.
             small_future = pool.submit(_scan_all_in_worker, small)
             side_future = pool.submit(_parse_side_files, facts.tree)
-            minibatches = parse_minibatch_reports(reports, PendingTail(largest.path, start, tail_future.result))
+            futures = [pool.submit(_scan_in_worker, f) for f in big]
+            parts = PendingParts(largest.path, starts, [future.result for future in part_futures])
+            minibatches = parse_minibatch_reports(reports, parts)
             small_scans = small_future.result()
             side = side_future.result()
         else:

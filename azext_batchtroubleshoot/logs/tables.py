@@ -21,7 +21,7 @@ from .layout import LogFile
 from .scan import excerpt, sniff
 
 if TYPE_CHECKING:
-    from .tables_fast import PendingTail
+    from .tables_fast import PendingParts
 
 csv.field_size_limit(16 * 1024 * 1024)
 
@@ -37,6 +37,12 @@ def normalise(header: str) -> str:
 def parse_number(value: str | None) -> float | None:
     if value is None:
         return None
+    try:
+        number = float(value)  # the usual cell; float() ignores the same surrounding whitespace as strip()
+    except ValueError:
+        pass
+    else:
+        return number if _plausible(number) else None
     value = value.strip().rstrip("%")
     if not value or value.upper() in ("N/A", "NA", "NONE", "NULL", "-"):
         return None
@@ -274,13 +280,13 @@ def _number(text: str | None) -> float | None:
     return value if _plausible(value) else None
 
 
-def parse_minibatch_reports(files: list[LogFile], tail: PendingTail | None = None) -> MiniBatchReport:
+def parse_minibatch_reports(files: list[LogFile], parts: PendingParts | None = None) -> MiniBatchReport:
     """Fold the mini-batch report files (in order) into one ``MiniBatchReport``: the fast path of ``tables_fast``,
     which gives the same report as ``parse_minibatch_reports_by_row`` (tests/test_minibatch_report_equivalence.py).
-    ``tail``: the end of one file, read by another process (``tables_fast.read_tail``)."""
+    ``parts``: the rest of one file, read by worker processes (``tables_fast.read_part``)."""
     from .tables_fast import parse_minibatch_reports as fast
 
-    return fast(files, tail)
+    return fast(files, parts)
 
 
 def parse_minibatch_reports_by_row(files: list[LogFile]) -> MiniBatchReport:

@@ -176,16 +176,16 @@ class _State:
         self.cpu = _Floats()
 
 
-def parse_minibatch_reports(files: list[LogFile], tail: PendingTail | None = None) -> MiniBatchReport:
-    """The report of ``files``.  With ``tail``, another process has read the end of one of them (``read_tail``):
-    this process reads up to where that part starts and folds both, in order.  If the guess about where a record
-    starts there was wrong, every file is read again here, so the result is always the same."""
+def parse_minibatch_reports(files: list[LogFile], parts: PendingParts | None = None) -> MiniBatchReport:
+    """The report of ``files``.  With ``parts``, other processes are reading the rest of one of them, part by part
+    (``read_part``): this process reads up to where the first part starts and folds everything, in order.  If a
+    guess about where a record starts was wrong, every file is read again here: the result is always the same."""
     collecting = gc.isenabled()
     gc.disable()
     try:
-        if tail is not None:
+        if parts is not None:
             try:
-                return _parse(files, tail)
+                return _parse(files, parts)
             except _SplitFailed:
                 pass
         return _parse(files, None)
@@ -194,12 +194,12 @@ def parse_minibatch_reports(files: list[LogFile], tail: PendingTail | None = Non
             gc.enable()
 
 
-def _parse(files: list[LogFile], tail: PendingTail | None) -> MiniBatchReport:
+def _parse(files: list[LogFile], parts: PendingParts | None) -> MiniBatchReport:
     report = MiniBatchReport()
     state = _State(report)
     for log_file in files:
         report.files.append(log_file.path)
-        _fold_file(state, log_file, tail)
+        _fold_file(state, log_file, parts)
     report.mini_batches = len(state.final)
     if state.final:
         picked, failed, total, ok, bad = zip(*state.final.values())
@@ -218,11 +218,11 @@ def _parse(files: list[LogFile], tail: PendingTail | None) -> MiniBatchReport:
     return report
 
 
-def _fold_file(state: _State, log_file: LogFile, tail: PendingTail | None = None) -> None:
+def _fold_file(state: _State, log_file: LogFile, parts: PendingParts | None = None) -> None:
     problems = state.report.problems
     known_problems = len(problems)
-    split = tail if tail is not None and tail.path == log_file.path else None
-    reader = _Reader(log_file, problems, stop=split.start if split is not None else None)
+    split = parts if parts is not None and parts.path == log_file.path and parts.starts else None
+    reader = _Reader(log_file, problems, stop=split.starts[0] if split is not None else None)
     blocks = reader.blocks()
     first = next(blocks, None)
     if first is None or reader.positions is None:
@@ -234,43 +234,56 @@ def _fold_file(state: _State, log_file: LogFile, tail: PendingTail | None = None
         fold(lines, columns)
     if split is None or len(problems) > known_problems:
         return  # reading stopped before the end of this part: it would not have gone on to the next one either
-    try:
-        rest = split.fetch()
-    except Exception as exc:  # the other process failed: this one reads it all
-        raise _SplitFailed from exc
-    if (
-        not rest.usable
-        or reader.ran_out
-        or reader.positions != rest.positions
-        or reader.lines_read != rest.first_line - 1
-    ):
-        raise _SplitFailed
-    problems.extend(rest.problems)
-    for blob in rest.blocks:
-        fold(*pickle.loads(blob))
+    lines_read, ran_out = reader.lines_read, reader.ran_out
+    for fetch in split.fetches:
+        try:
+            part = fetch()
+        except Exception as exc:  # the other process failed: this one reads it all
+            raise _SplitFailed from exc
+        # The part is the rest of the file only if the one before ended with a whole record just before it.
+        if not part.usable or ran_out or part.positions != reader.positions:
+            raise _SplitFailed
+        problems.extend(part.problems)
+        for blob in part.blocks:
+            lines, columns = pickle.loads(blob)
+            fold(_shifted(lines, lines_read), columns)
+        if part.problems:
+            return  # reading stopped in this part
+        lines_read, ran_out = lines_read + part.lines_read, part.ran_out
+
+
+def _shifted(lines: Sequence[int], offset: int) -> Sequence[int]:
+    """A part's line numbers (counted from its start) as the file's."""
+    if isinstance(lines, range):
+        return range(lines.start + offset, lines.stop + offset)
+    return [line + offset for line in lines]
 
 
 # ---------------------------------------------------------------------------------------------------
-# Reading the report in two processes
+# Reading the report in several processes
 
 
 SPLIT_MIN_BYTES = 16 * 1024 * 1024
-# This process reads up to here and then folds every row; the other process reads the rest, the larger part.
-HEAD_SHARE = 0.5
+# This process reads the first HEAD_SHARE of the file and then folds every row; workers read the rest in PARTS parts
+# (small enough that this process can fold one while the next is read).
+HEAD_SHARE = 0.25
+PARTS = 4
 
 
 class _SplitFailed(Exception):
-    """The other process's part did not start at a record (a quoted newline crossed it): read it all again."""
+    """A part did not start at a record (a quoted newline crossed its start), or its reader failed: read it all."""
 
 
 @dataclass
-class TailBlocks:
-    """The records of a report file from byte ``start`` on, as another process read them: the blocks of
-    ``_Reader.blocks`` (needed columns only), pickled one by one so they take little memory."""
+class PartBlocks:
+    """The records of a report file between bytes ``start`` and ``stop`` (None: the end), as a worker read them:
+    the blocks of ``_Reader.blocks`` (needed columns only), pickled one by one so that they take little memory."""
 
     path: str
     start: int
-    first_line: int = 0  # the physical line that starts at ``start``, counting newlines before it
+    stop: int | None
+    lines_read: int = 0  # the physical lines from ``start`` to ``stop`` (the blocks number them from 1)
+    ran_out: bool = False  # a record went on to ``stop`` (so it may go on after it)
     positions: dict[str, int] | None = None
     blocks: list[bytes] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
@@ -278,73 +291,72 @@ class TailBlocks:
 
 
 @dataclass
-class PendingTail:
-    """A part of a report that another process is reading: which file, from which byte, and how to wait for it."""
+class PendingParts:
+    """The parts of a report that workers are reading: which file, where each starts, how to wait for each."""
 
     path: str
-    start: int
-    fetch: Callable[[], TailBlocks]
+    starts: list[int]
+    fetches: list[Callable[[], PartBlocks]]
 
 
-def split_point(log_file: LogFile) -> int | None:
-    """Where another process may start reading a large UTF-8 report: just after a newline, about HEAD_SHARE of the
+def split_points(log_file: LogFile) -> list[int]:
+    """Where the parts of a large UTF-8 report start: each just after a newline, the first about HEAD_SHARE of the
     way in.  None for a file too small to be worth it, or one that is not plainly UTF-8."""
     if log_file.size < SPLIT_MIN_BYTES:
-        return None
-    guess = int(log_file.size * HEAD_SHARE)
+        return []
+    step = (1 - HEAD_SHARE) / PARTS
+    guesses = [int(log_file.size * (HEAD_SHARE + step * k)) for k in range(PARTS)]
+    starts: list[int] = []
     try:
         with open(log_file.abspath, "rb") as raw:
             encoding, reason = sniff(raw.read(8192))
             if reason or encoding != "utf-8":
-                return None
-            raw.seek(guess)
-            piece = raw.read(1024 * 1024)
+                return []
+            for guess in guesses:
+                raw.seek(guess)
+                newline = raw.read(1024 * 1024).find(b"\n")
+                if newline >= 0 and (not starts or guess + newline + 1 > starts[-1]):
+                    starts.append(guess + newline + 1)
     except OSError:
-        return None
-    newline = piece.find(b"\n")
-    return guess + newline + 1 if newline >= 0 else None
+        return []
+    return starts
 
 
-def read_tail(log_file: LogFile, start: int) -> TailBlocks:
-    """Read the records from byte ``start`` (a line start) to the end of the file, as ``_Reader`` does."""
+def read_part(log_file: LogFile, start: int, stop: int | None = None) -> PartBlocks:
+    """Read the records from byte ``start`` (a line start) up to byte ``stop``, as ``_Reader`` reads them."""
     collecting = gc.isenabled()
     gc.disable()
     try:
-        tail = TailBlocks(log_file.path, start)
+        part = PartBlocks(log_file.path, start, stop)
         try:
             with open(log_file.abspath, "rb") as raw:
                 encoding, reason = sniff(raw.read(8192))
-                if reason or encoding != "utf-8":
-                    return tail  # only UTF-8 splits at a newline byte
-                raw.seek(0)
-                tail.first_line = 1 + _newlines_before(raw, start)
+                raw.seek(max(0, start - 1))
+                after_newline = start > 0 and raw.read(1) == b"\n"
         except OSError:
-            return tail
-        reader = _Reader(log_file, tail.problems, start=start, first_line=tail.first_line)
+            return part
+        if reason or encoding != "utf-8" or not after_newline:
+            return part  # a part starts just after a newline (in UTF-8, no other character holds that byte)
+        reader = _Reader(log_file, part.problems, start=start, stop=stop)
         needed: list[int] = []
         for lines, columns in reader.blocks():
             if not needed and reader.positions is not None:
                 needed = [reader.positions.get(name, -1) for name in _FIELDS]
             kept = [column if k in needed else None for k, column in enumerate(columns)]
-            tail.blocks.append(pickle.dumps((lines, kept), protocol=pickle.HIGHEST_PROTOCOL))
-        tail.positions = reader.positions
-        tail.usable = reader.positions is not None and reader.header_line < tail.first_line
-        return tail
+            part.blocks.append(pickle.dumps((lines, kept), protocol=pickle.HIGHEST_PROTOCOL))
+        part.positions = reader.positions
+        part.lines_read = reader.lines_read
+        part.ran_out = reader.ran_out
+        # (The header is before ``start``: this process's reader found it where the first part begins.)
+        part.usable = reader.positions is not None
+        return part
     finally:
         if collecting:
             gc.enable()
 
 
-def _newlines_before(raw: io.BufferedIOBase, end: int) -> int:
-    count = 0
-    position = 0
-    while position < end:
-        piece = raw.read(min(end - position, 1024 * 1024))
-        if not piece:
-            break
-        count += piece.count(b"\n")
-        position += len(piece)
-    return count
+def _window(raw: io.BufferedReader, size: int | None) -> io.BufferedReader:
+    return raw if size is None else io.BufferedReader(_Window(raw, size), 1024 * 1024)
 
 
 class _Window(io.RawIOBase):
@@ -380,13 +392,11 @@ class _Reader:
         problems: list[str],
         start: int = 0,
         stop: int | None = None,
-        first_line: int = 1,
     ) -> None:
         self.log_file = log_file
         self.problems = problems
-        self.start = start  # read the records from this byte on (a line start: line ``first_line``)...
-        self.first_line = first_line
-        self.stop = stop  # ...up to this byte (a line start)
+        self.start = start  # read the records from this byte on (a line start; lines are counted from it)...
+        self.stop = stop  # ...up to this byte (a line start), or the end
         self.positions: dict[str, int] | None = None
         self.header_line = 0
         self.ran_out = False  # a record read by csv.reader went on to the end of what there was to read
@@ -402,20 +412,18 @@ class _Reader:
                     self.problems.append(reason or "unreadable")
                     return
                 raw.seek(0)
-                source = raw if self.stop is None else io.BufferedReader(_Window(raw, self.stop), 1024 * 1024)
-                text = io.TextIOWrapper(source, encoding=encoding, errors="replace", newline="")
+                text = io.TextIOWrapper(_window(raw, self.stop), encoding=encoding, errors="replace", newline="")
                 header = self._header(text)
                 if header is None:
                     return
                 self.header_line = self.lines_read
                 self.positions = _column_positions(header)
                 if self.start:
-                    if self.header_line >= self.first_line:
-                        return  # the header is not before the part to read
                     text.detach()  # (closing the wrapper would close the file)
                     raw.seek(self.start)
-                    text = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
-                    self.lines_read = self.first_line - 1
+                    rest = None if self.stop is None else self.stop - self.start
+                    text = io.TextIOWrapper(_window(raw, rest), encoding=encoding, errors="replace", newline="")
+                    self.lines_read = 0
                 width = max(self.positions.get(name, -1) for name in _FIELDS) + 1
                 limit = csv.field_size_limit()
                 while True:
