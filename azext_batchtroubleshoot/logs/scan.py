@@ -16,7 +16,7 @@ from io import BufferedIOBase
 from .layout import LogFile
 from .matcher import Matcher, find_capped
 
-CHUNK_SIZE = 8 * 1024 * 1024
+CHUNK_SIZE = 2 * 1024 * 1024
 MAX_EXCERPT = 600
 MAX_TRACEBACK_LINES = 300
 MAX_TRACEBACK_BYTES = 256 * 1024

@@ -40,7 +40,7 @@ from datetime import datetime, timedelta
 from functools import reduce
 from itertools import chain, compress, repeat
 from operator import add, attrgetter, eq, floordiv, itemgetter, mul, not_, sub
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import tables
 from .layout import LogFile
@@ -338,11 +338,16 @@ def read_part(log_file: LogFile, start: int, stop: int | None = None) -> PartBlo
         if reason or encoding != "utf-8" or not after_newline:
             return part  # a part starts just after a newline (in UTF-8, no other character holds that byte)
         reader = _Reader(log_file, part.problems, start=start, stop=stop)
+        reader.keep_joined = True
         needed: list[int] = []
         for lines, columns in reader.blocks():
             if not needed and reader.positions is not None:
                 needed = [reader.positions.get(name, -1) for name in _FIELDS]
-            kept = [column if k in needed else None for k, column in enumerate(columns)]
+            kept = (
+                columns
+                if isinstance(columns, JoinedCells)
+                else [c if k in needed else None for k, c in enumerate(columns)]
+            )
             part.blocks.append(pickle.dumps((lines, kept), protocol=pickle.HIGHEST_PROTOCOL))
         part.positions = reader.positions
         part.lines_read = reader.lines_read
@@ -353,6 +358,22 @@ def read_part(log_file: LogFile, start: int, stop: int | None = None) -> PartBlo
     finally:
         if collecting:
             gc.enable()
+
+
+# A block's line numbers and its columns: split, or (``_Reader.keep_joined``) the joined cells.
+Block = tuple[Sequence[int], "list[Sequence[str]] | JoinedCells"]
+
+
+class JoinedCells(NamedTuple):
+    """The needed cells of a block of plain lines, each followed by a comma, as one string."""
+
+    text: str
+    width: int
+
+    def columns(self) -> list[Sequence[str]]:
+        cells = self.text.split(",")
+        count = len(cells) // self.width
+        return [cells[i : count * self.width : self.width] for i in range(self.width)]
 
 
 def _window(raw: io.BufferedReader, size: int | None) -> io.BufferedReader:
@@ -400,11 +421,13 @@ class _Reader:
         self.positions: dict[str, int] | None = None
         self.header_line = 0
         self.ran_out = False  # a record read by csv.reader went on to the end of what there was to read
+        # Plain blocks as their joined cells (one string: cheap to pass to another process), not split in columns.
+        self.keep_joined = False
         self.lines_read = 0  # as csv.reader's line_num: physical lines taken from the file so far
         self.numbers: list[int] = []  # the records of the block so far, when it is read line by line
         self.rows: list[list[str]] = []
 
-    def blocks(self) -> Iterator[tuple[Sequence[int], list[Sequence[str]]]]:
+    def blocks(self) -> Iterator[Block]:
         try:
             with open(self.log_file.abspath, "rb") as raw:
                 encoding, reason = sniff(raw.read(8192))
@@ -458,9 +481,7 @@ class _Reader:
                 return row
         return None
 
-    def _split_block(
-        self, block: list[str], text: io.TextIOWrapper, width: int, limit: int
-    ) -> tuple[Sequence[int], list[Sequence[str]]] | None:
+    def _split_block(self, block: list[str], text: io.TextIOWrapper, width: int, limit: int) -> Block | None:
         """Split the lines that are plain, the whole block in one go when they all are: a plain line ends with the
         block's newline, its needed cells hold no quote and more cells follow, and the rest of the line has no
         quote or is one quoted field whose inner quotes are doubled, closed just before the newline.  Returns the
@@ -492,10 +513,10 @@ class _Reader:
             ]
             if all(map(all, checks)):
                 # All plain: the cells before the first quotes, split in one go.
-                cells = "".join(map(str.__getitem__, block, map(slice, repeat(None), quotes))).split(",")
+                cells = JoinedCells("".join(map(str.__getitem__, block, map(slice, repeat(None), quotes))), width)
                 first = self.lines_read + 1
                 self.lines_read += count
-                return range(first, first + count), [cells[i : count * width : width] for i in range(width)]
+                return range(first, first + count), cells if self.keep_joined else cells.columns()
             plain = list(map(all, zip(*checks)))
             rows = list(map(str.split, map(str.__getitem__, block, map(slice, repeat(None), quotes)), repeat(",")))
         else:
@@ -610,8 +631,9 @@ class _Fold:
         self.order = state.report.attempts  # the row-by-row fold numbers a file's rows from the attempts before it
 
     def __call__(  # noqa: PLR0912, PLR0915 - one pass over the block
-        self, lines: Sequence[int], columns: list[Sequence[str]]
+        self, lines: Sequence[int], block: list[Sequence[str]] | JoinedCells
     ) -> None:
+        columns = block.columns() if isinstance(block, JoinedCells) else block
         state = self.state
         report = self.report
         i_mb, i_picked, i_total, i_ok, i_bad, i_elapsed, i_cpu, i_status, i_error, i_process, i_node, i_start = self.at
