@@ -114,9 +114,11 @@ class FileScan:
     traceback_count: int = 0
     bytes_read: int = 0
     counted_lines: int = 0
-    # Byte ranges of the file whose newlines were not counted: chunks with no trigger in them, after which no line
-    # number was needed.  ``lines`` counts them when asked (rarely: most files are never asked).
-    uncounted: list[tuple[int, int]] = field(default_factory=list)
+    # The bytes of the file whose newlines were not counted: the chunks with no trigger in them after the last one
+    # that needed a line number (one stretch: a chunk that needs line numbers counts the stretch before it).
+    # ``lines`` counts them when asked (rarely: most files are never asked).
+    uncounted_from: int = 0
+    uncounted_to: int = 0
     first_timestamp: str | None = None
     last_timestamp: str | None = None
     skipped_reason: str | None = None
@@ -125,14 +127,18 @@ class FileScan:
     @property
     def lines(self) -> int:
         """How many lines the file has (counted on first use where the scan did not need to)."""
-        if self.uncounted:
+        if self.uncounted_bytes:
             try:
                 with open(self.file.abspath, "rb") as handle:
-                    self.counted_lines += sum(_newlines_between(handle, start, end) for start, end in self.uncounted)
+                    self.counted_lines += _newlines_between(handle, self.uncounted_from, self.uncounted_to)
             except OSError:
                 return self.counted_lines
-            self.uncounted = []
+            self.uncounted_from = self.uncounted_to = 0
         return self.counted_lines
+
+    @property
+    def uncounted_bytes(self) -> int:
+        return self.uncounted_to - self.uncounted_from
 
 
 def leading_timestamp(text: str) -> str | None:
@@ -316,11 +322,9 @@ def _scan_stream(
         if not present and source.rereadable:
             # Nothing to record here, so no line number is needed yet: count these newlines only if one ever is.
             consumed = limit
-            result.uncounted.append((buffer_at, buffer_at + consumed))
+            _defer_count(result, buffer_at, buffer_at + consumed)
         else:
-            if result.uncounted and source.rereadable:
-                line_at_start += sum(source.newlines_between(start, end) for start, end in result.uncounted)
-                result.uncounted = []
+            line_at_start += _count_deferred(source, result)
             consumed = _process_block(buffer, limit, eof, line_at_start, log_file, matcher, result, present)
             line_at_start += buffer.count(b"\n", 0, consumed)
         if collect_timestamps and consumed:
@@ -333,10 +337,24 @@ def _scan_stream(
         buffer_at += consumed
         filled -= consumed
     result.counted_lines = line_at_start - 1
-    if result.uncounted and not log_file.abspath:
+    if not log_file.abspath:
         # Held in memory only (the service's message): count now, there is no file to read later.
-        result.counted_lines += sum(source.newlines_between(start, end) for start, end in result.uncounted)
-        result.uncounted = []
+        result.counted_lines += _count_deferred(source, result)
+
+
+def _defer_count(result: FileScan, start: int, end: int) -> None:
+    if not result.uncounted_bytes:
+        result.uncounted_from = start
+    result.uncounted_to = end
+
+
+def _count_deferred(source: _ChunkSource, result: FileScan) -> int:
+    """The newlines of the stretch not counted yet (read again), which is then counted."""
+    if not result.uncounted_bytes:
+        return 0
+    count = source.newlines_between(result.uncounted_from, result.uncounted_to)
+    result.uncounted_from = result.uncounted_to = 0
+    return count
 
 
 def _last_line(data: bytes | bytearray, end: int) -> str:
