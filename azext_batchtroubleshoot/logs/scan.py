@@ -228,12 +228,14 @@ def _newlines_between(handle: BufferedIOBase, start: int, end: int) -> int:
     handle.seek(start)
     count = 0
     remaining = end - start
-    while remaining > 0:
-        piece = handle.read(min(remaining, 1024 * 1024))
-        if not piece:
-            break
-        count += piece.count(b"\n")
-        remaining -= len(piece)
+    piece = bytearray(min(remaining, 1024 * 1024))  # one buffer, read into again and again
+    with memoryview(piece) as view:
+        while remaining > 0:
+            got = handle.readinto(view[: min(remaining, len(piece))])
+            if not got:
+                break
+            count += piece.count(b"\n", 0, got)
+            remaining -= got
     return count
 
 
