@@ -4,6 +4,7 @@ paths)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -46,3 +47,18 @@ def test_the_split_is_taken(monkeypatch: pytest.MonkeyPatch) -> None:
     for tree in with_report:
         analyse_folder(str(tree), workers=2)
     assert len(tails) == len(with_report) > 10
+
+
+def _die(*_args: Any) -> None:
+    os._exit(9)  # as the kernel's out-of-memory killer ends a process: no exception, no clean-up
+
+
+@pytest.mark.parametrize("task", ["_scan_in_worker", "read_part"])
+def test_a_worker_that_dies_costs_time_not_the_report(monkeypatch: pytest.MonkeyPatch, task: str) -> None:
+    tree = next(tree for tree in TREES if any(tree.rglob("processed_*.csv")))
+    serial = _report(tree, 1)
+    monkeypatch.setattr(facts_module, "PARALLEL_THRESHOLD_BYTES", 0)
+    monkeypatch.setattr(facts_module, "PARALLEL_FILE_BYTES", 100)
+    monkeypatch.setattr(tables_fast, "SPLIT_MIN_BYTES", 0)
+    monkeypatch.setattr(facts_module, task, _die)  # the workers are forked: they run the patched function
+    assert _report(tree, 2) == serial

@@ -13,6 +13,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
 from ..core.models import JobInfo, SkippedFile
@@ -134,14 +135,18 @@ def collect(tree: LogTree, triggers: Sequence[str], job: JobInfo | None = None, 
     reports = tree.of_kind(FileKind.MINIBATCH_REPORT)
     big = sorted((f for f in text_files if f.size >= PARALLEL_FILE_BYTES), key=lambda f: -f.size)
     total = sum(f.size for f in big) + sum(f.size for f in reports)
+    collected = None
     if workers > 1 and total >= PARALLEL_THRESHOLD_BYTES:
-        minibatches, side = _collect_in_parallel(facts, text_files, big, reports, all_triggers, workers)
-    else:
+        try:
+            collected = _collect_in_parallel(facts, text_files, big, reports, all_triggers, workers)
+        except BrokenProcessPool:
+            collected = None  # a worker died (the kernel may kill one for memory): this process reads it all
+    if collected is None:
         matcher = build_matcher(all_triggers)
         for log_file in text_files:
             _absorb(facts, scan_file(log_file, matcher))
-        minibatches = parse_minibatch_reports(reports)
-        side = _parse_side_files(tree)
+        collected = parse_minibatch_reports(reports), _parse_side_files(tree)
+    minibatches, side = collected
     if facts.job.error:
         _absorb(facts, _scan_service_error(facts.job.error, build_matcher(all_triggers)))
     _parse_structured(facts, minibatches, side)
