@@ -6,7 +6,7 @@ STAMP := $(VENV)/.requirements-installed
 EXT_LINK := build/dev/batchtroubleshoot
 AZ := scripts/az
 
-.PHONY: venv dev demo test lint typecheck unit wheel bench fake-workspace clean browser
+.PHONY: venv dev demo test lint typecheck unit wheel bench bench-stress fake-workspace clean browser
 
 venv: $(STAMP)
 
@@ -58,6 +58,10 @@ wheel: venv
 
 bench: dev
 	$(BIN)/python bench/run.py
+
+# Also a 5 GiB log file and a tree of 100,000 files (about 5.4 GB written into .bench/ once).
+bench-stress: dev
+	$(BIN)/python bench/run.py --stress
 
 fake-workspace: dev
 	$(BIN)/python -m tests.fake_aml
