@@ -163,9 +163,10 @@ def _collect_in_parallel(
     triggers: tuple[str, ...],
     workers: int,
 ) -> tuple[MiniBatchReport, _SideFiles]:
-    """The critical path is the mini-batch report.  When it is large, a worker reads its second part while this
-    process reads the first and then folds both; the workers also scan every text file and parse the side files.
-    Otherwise a worker reads the report and this process scans the small files."""
+    """The critical path is the mini-batch report.  When it is large, the workers read its parts after the first
+    quarter while this process reads that quarter and then folds every block in order; the workers also scan the
+    text files and parse the side files.  Otherwise a worker reads the report and this process scans the small
+    files."""
     big_paths = {f.path for f in big}
     small = [f for f in text_files if f.path not in big_paths]
     largest = max(reports, key=lambda f: f.size, default=None)

@@ -21,6 +21,10 @@ every row.  Here:
   keys in order of first appearance, the kept attempt of a mini-batch is the last one with the highest picked count.
 * The cyclic garbage collector is paused while the report is read: nothing read forms a cycle, and the
   collections it would run over millions of new objects took about 0.35 s of the 1x report.
+* A large report can be read in parts (``split_points``, ``read_part``): worker processes read the parts after the
+  first quarter, and the main process reads the first quarter and folds every block, its own and theirs, in file
+  order with the same code, so nothing depends on how the file was cut.  A part that does not start at a record
+  (a quoted newline across the cut) makes the main process read the whole file itself.
 
 ``tests/test_minibatch_report_equivalence.py`` compares the two on every fixture, the benchmark trees and generated
 hostile files.
@@ -301,7 +305,7 @@ class PendingParts:
 
 def split_points(log_file: LogFile) -> list[int]:
     """Where the parts of a large UTF-8 report start: each just after a newline, the first about HEAD_SHARE of the
-    way in.  None for a file too small to be worth it, or one that is not plainly UTF-8."""
+    way in.  None ([]) for a file too small to be worth it, or one that is not plainly UTF-8."""
     if log_file.size < SPLIT_MIN_BYTES:
         return []
     step = (1 - HEAD_SHARE) / PARTS
@@ -352,7 +356,8 @@ def read_part(log_file: LogFile, start: int, stop: int | None = None) -> PartBlo
         part.positions = reader.positions
         part.lines_read = reader.lines_read
         part.ran_out = reader.ran_out
-        # (The header is before ``start``: this process's reader found it where the first part begins.)
+        # (The header is before ``start``: the reader of the first part, in the main process, found it there, or the
+        # split is given up.)
         part.usable = reader.positions is not None
         return part
     finally:
@@ -381,11 +386,11 @@ def _window(raw: io.BufferedReader, size: int | None) -> io.BufferedReader:
 
 
 class _Window(io.RawIOBase):
-    """The first ``stop`` bytes of an open file, as a file of their own."""
+    """The next ``size`` bytes of an open file (from where it is), as a file of their own."""
 
-    def __init__(self, raw: io.BufferedIOBase, stop: int) -> None:
+    def __init__(self, raw: io.BufferedIOBase, size: int) -> None:
         self._raw = raw
-        self._left = stop
+        self._left = size
 
     def readable(self) -> bool:
         return True
@@ -419,7 +424,6 @@ class _Reader:
         self.start = start  # read the records from this byte on (a line start; lines are counted from it)...
         self.stop = stop  # ...up to this byte (a line start), or the end
         self.positions: dict[str, int] | None = None
-        self.header_line = 0
         self.ran_out = False  # a record read by csv.reader went on to the end of what there was to read
         # Plain blocks as their joined cells (one string: cheap to pass to another process), not split in columns.
         self.keep_joined = False
@@ -439,7 +443,6 @@ class _Reader:
                 header = self._header(text)
                 if header is None:
                     return
-                self.header_line = self.lines_read
                 self.positions = _column_positions(header)
                 if self.start:
                     text.detach()  # (closing the wrapper would close the file)
