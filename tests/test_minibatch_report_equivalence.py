@@ -532,6 +532,8 @@ def test_split_points(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert abs(starts[0] / len(data) - tables_fast.HEAD_SHARE) < 0.05
     utf16 = write(tmp_path, _generated_job(3, 400).encode("utf-16"), "processed_tasks.csv")
     assert tables_fast.split_points(utf16) == []
+    monkeypatch.setattr(tables_fast, "SPLIT_MAX_BYTES", big.size - 1)
+    assert tables_fast.split_points(big) == []  # too large: its parts would wait in memory
 
 
 @pytest.mark.slow

@@ -268,6 +268,9 @@ def _shifted(lines: Sequence[int], offset: int) -> Sequence[int]:
 
 
 SPLIT_MIN_BYTES = 16 * 1024 * 1024
+# The parts' blocks wait in memory until they are folded (their needed cells are about a sixth of the file): above
+# this size one worker reads the report alone, a block at a time, so that memory stays bounded.
+SPLIT_MAX_BYTES = 256 * 1024 * 1024
 # This process reads the first HEAD_SHARE of the file and then folds every row; workers read the rest in PARTS parts
 # (small enough that this process can fold one while the next is read).
 HEAD_SHARE = 0.25
@@ -305,8 +308,9 @@ class PendingParts:
 
 def split_points(log_file: LogFile) -> list[int]:
     """Where the parts of a large UTF-8 report start: each just after a newline, the first about HEAD_SHARE of the
-    way in.  None ([]) for a file too small to be worth it, or one that is not plainly UTF-8."""
-    if log_file.size < SPLIT_MIN_BYTES:
+    way in.  None ([]) for a file too small to be worth it or too large to hold its parts, or one that is not plainly
+    UTF-8."""
+    if not SPLIT_MIN_BYTES <= log_file.size <= SPLIT_MAX_BYTES:
         return []
     step = (1 - HEAD_SHARE) / PARTS
     guesses = [int(log_file.size * (HEAD_SHARE + step * k)) for k in range(PARTS)]
