@@ -268,7 +268,7 @@ def _shifted(lines: Sequence[int], offset: int) -> Sequence[int]:
 
 
 SPLIT_MIN_BYTES = 16 * 1024 * 1024
-# The parts' blocks wait in memory until they are folded (their needed cells are about a sixth of the file): above
+# The parts' blocks wait in memory until they are folded (their needed cells are about a fifth of the file): above
 # this size one worker reads the report alone, a block at a time, so that memory stays bounded.
 SPLIT_MAX_BYTES = 256 * 1024 * 1024
 # This process reads the first HEAD_SHARE of the file and then folds every row; workers read the rest in PARTS parts
