@@ -87,6 +87,8 @@ examples:
     text: az ml batch-troubleshoot logs -n batchjob-3f1c --file 'logs/sys/node/*' --node 0 --grep 'Error|Traceback'
   - name: Print everything the job has written so far, and search it.
     text: az ml batch-troubleshoot logs -n batchjob-3f1c | grep -i "out of memory"
+  - name: Only what the job logged in the last 15 minutes, then keep following.
+    text: az ml batch-troubleshoot logs -n batchjob-3f1c --since 15m --follow
 """
 
 helps["ml batch-troubleshoot rules"] = """

@@ -87,6 +87,13 @@ def load_arguments(loader: Any, _: Any) -> None:
         c.argument("node", options_list=["--node"], help="Only the log files of this node (e.g. 0 or 10.0.0.4).")
         c.argument("grep", options_list=["--grep"], help="Only lines matching this regular expression.")
         c.argument(
+            "since",
+            options_list=["--since"],
+            help="Only lines logged at or after this moment: a duration back from now (30s, 10m, 2h, 1d) or a time "
+            "(2024-05-12T10:00:00, UTC unless it names its zone). A line without a time of its own (a traceback) goes "
+            "with the line before it; lines before a file's first time are printed.",
+        )
+        c.argument(
             "no_diagnosis",
             action="store_true",
             options_list=["--no-diagnosis"],

@@ -132,25 +132,31 @@ def job_logs(
     node: str | None = None,
     grep: str | None = None,
     no_diagnosis: bool = False,
+    since: str | None = None,
 ) -> None:
     import re
     import sys
+    from datetime import datetime, timezone
 
     from azure.cli.core.azclierror import InvalidArgumentValueError
 
-    from azext_batchtroubleshoot.azure.follow import Follower, LineFilter
+    from azext_batchtroubleshoot.azure.follow import Follower, LineFilter, parse_since
 
     try:
         pattern = re.compile(grep) if grep else None
     except re.error as exc:
         raise InvalidArgumentValueError(f"--grep is not a valid regular expression: {exc}.", None) from exc
+    try:
+        cutoff = parse_since(since, datetime.now(timezone.utc).replace(tzinfo=None)) if since else None
+    except ValueError as exc:
+        raise InvalidArgumentValueError(str(exc), "For example: --since 15m, or --since 2024-05-12T10:00:00.") from exc
     session = _session(cmd, resource_group_name, workspace_name)
     follower = Follower(
         session.jobs,
         session.store,
         job_name,
         color=color_enabled(cmd) and bool(getattr(sys.stdout, "isatty", lambda: False)()),
-        line_filter=LineFilter(file_glob=file_glob, node=node, grep=pattern),
+        line_filter=LineFilter(file_glob=file_glob, node=node, grep=pattern, since=cutoff),
         settings=session.settings,
     )
     try:

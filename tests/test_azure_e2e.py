@@ -353,6 +353,22 @@ def test_logs_prints_every_file_with_a_prefix_filters_and_masks_secrets(az: Any,
     assert bad.code == 1 and "--grep is not a valid regular expression" in bad.err
 
 
+def test_logs_since_a_time_keeps_later_records_with_their_tracebacks(az: Any) -> None:
+    error_file = "[logs/user/error/0/process000.txt]"
+    errors = (*BT, "logs", "-n", fixtures.FAILED, *WS_ARGS, "--file", "logs/user/error/*")
+    everything = az(*errors)
+    later = az(*errors, "--since", "2024-05-12T10:00:30")
+    assert everything.code == later.code == 0, later.err
+    kept = later.out.splitlines()
+    assert kept[0] == f"{error_file} 2024-05-12 10:00:54,120|ERROR|334|init() failed for process000."
+    assert kept == everything.out.splitlines()[-len(kept) :]  # the tail of the file: the records from 10:00:30 on
+    assert kept[-1] == f"{error_file} ModuleNotFoundError: No module named 'pandas'"  # a traceback goes with its record
+    assert not any("10:00:24" in line for line in kept) and len(kept) < len(everything.out.splitlines())
+    assert az(*errors, "--since", "2024-05-12T12:00:30+02:00").out == later.out  # a zoned time is taken as UTC
+    bad = az(*BT, "logs", "-n", fixtures.FAILED, *WS_ARGS, "--since", "yesterday")
+    assert bad.code == 1 and "--since 'yesterday' is neither a duration" in bad.err
+
+
 def _drive_running_job(aml: FakeAmlServer, stop: threading.Event) -> None:
     """Once the follower has read the logs once, grow them tick by tick until the job completes."""
     deadline = time.monotonic() + 30

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
@@ -27,7 +28,7 @@ from azext_batchtroubleshoot.azure.errors import (
     WorkspaceRef,
     is_transient,
 )
-from azext_batchtroubleshoot.azure.follow import Follower, LineFilter, node_of
+from azext_batchtroubleshoot.azure.follow import Follower, LineFilter, node_of, parse_since
 from azext_batchtroubleshoot.azure.jobs import JobPlan, RunInfo, pick_primary
 from azext_batchtroubleshoot.azure.paths import UnsafeNameError, path_inside, safe_relpath
 from azext_batchtroubleshoot.azure.session import job_info
@@ -354,3 +355,53 @@ def test_each_file_gets_its_own_colour_on_a_terminal() -> None:
     follower = Follower(cast(Any, _Jobs(failures=0)), cast(Any, store), "job", out=out, err=io.StringIO(), color=True)
     follower.print_once()
     assert out.getvalue().startswith("\x1b[36m[user_logs/std_log.txt]\x1b[0m one\n")
+
+
+NOW = datetime(2024, 5, 12, 12, 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("30s", datetime(2024, 5, 12, 11, 59, 30)),
+        ("10m", datetime(2024, 5, 12, 11, 50)),
+        ("1.5h", datetime(2024, 5, 12, 10, 30)),
+        (" 2 days ", datetime(2024, 5, 10, 12, 0)),
+        ("2024-05-12T10:00:00", datetime(2024, 5, 12, 10, 0)),
+        ("2024-05-12 10:00", datetime(2024, 5, 12, 10, 0)),
+        ("2024-05-12T10:00:00Z", datetime(2024, 5, 12, 10, 0)),
+        ("2024-05-12T12:00:00+02:00", datetime(2024, 5, 12, 10, 0)),
+    ],
+)
+def test_since_takes_a_duration_or_a_time(text: str, expected: datetime) -> None:
+    assert parse_since(text, NOW) == expected
+
+
+@pytest.mark.parametrize("text", ["yesterday", "10 minutes ago", "-5m", "2024-13-01", ""])
+def test_since_refuses_anything_else_and_says_what_it_takes(text: str) -> None:
+    with pytest.raises(ValueError, match="neither a duration"):
+        parse_since(text, NOW)
+
+
+def test_since_keeps_lines_without_a_time_with_the_line_before() -> None:
+    store = _Store()
+    store.content = (
+        b"banner without a time\n"
+        b"2024-05-12 09:00:00,000|INFO|1|old record\n"
+        b"  an old continuation\n"
+        b"2024-05-12 13:45:00,000|ERROR|1|new record\n"
+        b"Traceback (most recent call last):\n"
+        b"ValueError: new\n"
+        b"2024-13-45 10:00:00 not a real time, goes with the line before\n"
+        b"[2024-05-12 08:00:00.5] old again\n"
+    )
+    out = io.StringIO()
+    line_filter = LineFilter(since=datetime(2024, 5, 12, 10, 0))
+    Follower(cast(Any, _Jobs(failures=0)), cast(Any, store), "job", out=out, line_filter=line_filter).print_once()
+    assert [line.split("] ", 1)[1] for line in out.getvalue().splitlines()] == [
+        "banner without a time",
+        "2024-05-12 13:45:00,000|ERROR|1|new record",
+        "Traceback (most recent call last):",
+        "ValueError: new",
+        "2024-13-45 10:00:00 not a real time, goes with the line before",
+    ]

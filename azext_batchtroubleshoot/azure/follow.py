@@ -14,10 +14,12 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import TextIO
 
 from ..logs.layout import classify
 from ..logs.redact import redact
+from ..logs.scan import leading_timestamp
 from .errors import AzureCallError, is_transient, status_of
 from .jobs import AzureJobs, JobPlan, is_pipeline, is_terminal, plan_for
 from .settings import Settings
@@ -26,6 +28,24 @@ from .store import LogStore, RemoteLog
 MAX_PARTIAL = 1024 * 1024  # a "line" longer than this is printed in pieces
 _COLORS = (36, 32, 33, 35, 34, 96, 92, 93, 95, 94)
 _STD_NODE_RE = re.compile(r"std_log_(?:process_)?(\d+)")
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|secs|m|min|mins|h|hr|hrs|d|day|days)\s*$", re.IGNORECASE)
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_since(text: str, now: datetime) -> datetime:
+    """``--since``: a duration back from ``now`` (30s, 10m, 2h, 1d) or a time (UTC unless it says otherwise), as a
+    naive UTC time.  Raises ValueError with what is accepted."""
+    duration = _DURATION.match(text)
+    if duration:
+        seconds = float(duration.group(1)) * _UNIT_SECONDS[duration.group(2)[0].lower()]
+        return now - timedelta(seconds=seconds)
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(
+            f"--since {text!r} is neither a duration (30s, 10m, 2h, 1d) nor a time (2024-05-12T10:00:00, in UTC)."
+        ) from None
+    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 @dataclass
@@ -33,6 +53,9 @@ class LineFilter:
     file_glob: str | None = None
     node: str | None = None
     grep: re.Pattern[str] | None = None
+    # Only lines logged at or after this (naive UTC) time.  A line without a time of its own (a traceback, a
+    # continuation) goes with the line before it; lines before a file's first time are printed.
+    since: datetime | None = None
 
     def wants_file(self, log: RemoteLog, label: str) -> bool:
         if self.file_glob and not (
@@ -47,6 +70,16 @@ class LineFilter:
 
     def wants_line(self, line: str) -> bool:
         return self.grep is None or self.grep.search(line) is not None
+
+    def is_recent(self, line: str, before: bool | None) -> bool | None:
+        """Whether ``line`` is at or after ``since``: from its own time, else as the line before it (``before``)."""
+        if self.since is None:
+            return True
+        stamp = leading_timestamp(line)
+        try:
+            return datetime.fromisoformat(stamp) >= self.since if stamp else before
+        except ValueError:  # looks like a time but is none (month 13)
+            return before
 
 
 def node_of(path: str) -> str | None:
@@ -63,6 +96,7 @@ class _Cursor:
     partial: bytes = b""
     lines: int = 0
     color: int = 0
+    recent: bool | None = None  # with --since: whether the last line with a time was recent enough
 
 
 @dataclass
@@ -138,7 +172,8 @@ class Follower:
             prefix = f"\x1b[{cursor.color}m{prefix}\x1b[0m"
         for raw in pieces:
             line = redact(raw.decode("utf-8", errors="replace").rstrip("\r"))
-            if not self.filter.wants_line(line):
+            cursor.recent = self.filter.is_recent(line, cursor.recent)
+            if cursor.recent is False or not self.filter.wants_line(line):
                 continue
             self.out.write(f"{prefix} {line}\n")
             cursor.lines += 1
