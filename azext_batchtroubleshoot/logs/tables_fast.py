@@ -672,20 +672,20 @@ class _Fold:
         texts = [column if column is not None else empty for column in columns]
         texts.append(empty)  # what a missing column (index -1) reads
 
-        picked = list(map(state.picked.__getitem__, columns[i_picked])) if i_picked >= 0 else [1] * count
+        picked = _converted(state.picked.__getitem__, columns[i_picked]) if i_picked >= 0 else [1] * count
         numbers = state.numbers.__getitem__
-        total = list(map(numbers, columns[i_total])) if i_total >= 0 else nothing
-        ok = list(map(numbers, columns[i_ok])) if i_ok >= 0 else nothing
-        bad = list(map(numbers, columns[i_bad])) if i_bad >= 0 else nothing
+        total = _converted(numbers, columns[i_total]) if i_total >= 0 else nothing
+        ok = _converted(numbers, columns[i_ok]) if i_ok >= 0 else nothing
+        bad = _converted(numbers, columns[i_bad]) if i_bad >= 0 else nothing
         bad_fixed = False
         if i_total >= 0 and total.count(None) < count:
             report.items_known = True
             if None in bad and i_ok >= 0:
                 bad = [b if b is not None or t is None or o is None else t - o for t, o, b in zip(total, ok, bad)]
                 bad_fixed = True
-        statuses = list(map(str.strip, texts[i_status]))
-        errors = list(map(str.strip, texts[i_error]))
-        classes = list(map(state.status_class.__getitem__, statuses))
+        statuses = _converted(str.strip, texts[i_status])
+        errors = _converted(str.strip, texts[i_error])
+        classes = _converted(state.status_class.__getitem__, statuses)
         if _WHEN_ITEMS_FAILED in classes or _WHEN_ITEMS_FAILED_OR_ERROR in classes:
             failed = [
                 c if c is True or c is False else (b is not None and b > 0) or (c == 3 and e != "")
@@ -699,9 +699,9 @@ class _Fold:
             zip(
                 picked,
                 failed,
-                map(or_zero, texts[i_total]),
-                map(or_zero, texts[i_ok]),
-                [b or 0.0 for b in bad] if bad_fixed else map(or_zero, texts[i_bad]),
+                _converted(or_zero, texts[i_total]),
+                _converted(or_zero, texts[i_ok]),
+                [b or 0.0 for b in bad] if bad_fixed else _converted(or_zero, texts[i_bad]),
             )
         )
         self._final(ids, picked, entries)
@@ -977,6 +977,14 @@ class _Fold:
             timeline[:] = timeline[::2]
             sticky[:] = sticky[::2]
         self.report.timeline_stride *= 2
+
+
+def _converted(convert: Callable[[Any], Any], column: Sequence[Any]) -> list[Any]:
+    """``list(map(convert, column))``, converting once when every cell is the same (most columns of most blocks:
+    one status, no error, the same counts)."""
+    if column and column.count(column[0]) == len(column):
+        return [convert(column[0])] * len(column)
+    return list(map(convert, column))
 
 
 def _group(
