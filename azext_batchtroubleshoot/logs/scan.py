@@ -243,7 +243,7 @@ _SCRATCH = threading.local()
 
 
 def _scratch_buffer() -> bytearray:
-    """One read buffer per thread, reused from file to file (a fresh 8 MB buffer per chunk costs page faults)."""
+    """One read buffer per thread, reused from file to file (a fresh buffer per chunk costs page faults)."""
     buffer: bytearray | None = getattr(_SCRATCH, "buffer", None)
     if buffer is None or getattr(_SCRATCH, "busy", False):
         return bytearray()
