@@ -276,7 +276,7 @@ def test_many_tiny_files(tmp_path: Path) -> None:
 
 def test_a_line_longer_than_many_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(scan_module, "CHUNK_SIZE", 64 * 1024)
-    long_line = b"x" * (3 * 1024 * 1024) + b" No module named 'hidden_at_the_end'\n"
+    long_line = b"x" * (3 * 1024 * 1024) + b" ModuleNotFoundError: No module named 'hidden_at_the_end'\n"
     _tree(tmp_path, {**BASE, "logs/user/stdout/0/process000.stdout.txt": long_line})
     report = analyse_folder(str(tmp_path)).to_dict()
     assert "hidden_at_the_end" in json.dumps(report)

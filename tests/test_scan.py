@@ -441,3 +441,24 @@ def test_a_file_gone_before_its_lines_are_counted(tmp_path: Path) -> None:
         result = scan_module.scan_handle(handle, log_file, build_matcher(TRIGGERS), chunk_size=1024)
     path.unlink()
     assert result.uncounted_bytes > 0 and result.lines >= 1  # what was counted, no error
+
+
+@pytest.mark.parametrize("prefer_hyperscan", [True, False], ids=["hyperscan", "regex"])
+def test_a_trigger_across_the_cut_of_an_enormous_line_is_found_once(tmp_path: Path, prefer_hyperscan: bool) -> None:
+    """A line with no newline for 4 chunks is cut; a trigger on any byte around the cut is found, and counted, once."""
+    chunk = 1024
+    matcher = build_matcher(TRIGGERS, prefer_hyperscan=prefer_hyperscan)
+    trigger = "MemoryError"
+    overlap = max(map(len, matcher.needles)) - 1
+    first_cut = 4 * chunk - overlap
+    path = tmp_path / "process000.stdout.txt"
+    log_file = _stdout_file(path)
+    for before in range(first_cut - len(trigger) - 2, 4 * chunk + 3):  # across this cut and the old one (4 chunks)
+        path.write_bytes(b"x" * before + trigger.encode() + b"y" * (3 * chunk) + b"\nlast line\n")
+        with open(path, "rb") as handle:
+            result = scan_module.scan_handle(handle, log_file, matcher, chunk_size=chunk)
+        found = [(h.line, h.trigger) for h in result.hits if h.trigger == trigger]
+        assert found == [(1, trigger)], before
+        assert result.hit_counts[trigger] == 1, before
+        assert trigger in next(h.text for h in result.hits if h.trigger == trigger)
+        assert result.lines == 2

@@ -305,6 +305,7 @@ def _scan_stream(
     filled = 0  # bytes of ``buffer`` in use: the unfinished end of the last chunk, then the new chunk
     buffer_at = 0  # the file offset of buffer[0]
     line_at_start = 1  # the line number of buffer[0], when every newline before it was counted
+    overlap = max(map(len, matcher.needles), default=1) - 1  # what a trigger can reach past a cut
     while True:
         added = source.read_into(buffer, filled)
         eof = not added
@@ -313,13 +314,17 @@ def _scan_stream(
             break
         result.bytes_read += added
         limit = filled if eof else buffer.rfind(b"\n", 0, filled) + 1
+        reach = limit  # the hits handled now start before ``limit`` and end before ``reach``
         if limit <= 0:
             if filled < 4 * source.chunk_size:
                 continue  # no newline yet: keep reading
-            limit = filled  # an enormous line: treat what we have as a line and move on
+            # An enormous line: treat what we have as a line and move on, but keep its last bytes for the next
+            # round, so that a trigger across the cut is found there (and one that starts before it, here).
+            reach = filled
+            limit = max(1, filled - overlap)
         if collect_timestamps and result.first_timestamp is None:
             result.first_timestamp = leading_timestamp(buffer[:64].decode("utf-8", "replace"))
-        with memoryview(buffer) as whole, whole[:limit] as view:
+        with memoryview(buffer) as whole, whole[:reach] as view:
             present = matcher.present(view)
         if not present and source.rereadable:
             # Nothing to record here, so no line number is needed yet: count these newlines only if one ever is.
@@ -327,7 +332,7 @@ def _scan_stream(
             _defer_count(result, buffer_at, buffer_at + consumed)
         else:
             line_at_start += _count_deferred(source, result)
-            consumed = _process_block(buffer, limit, eof, line_at_start, log_file, matcher, result, present)
+            consumed = _process_block(buffer, limit, reach, eof, line_at_start, log_file, matcher, result, present)
             line_at_start += buffer.count(b"\n", 0, consumed)
         if collect_timestamps and consumed:
             stamp = leading_timestamp(_last_line(buffer, consumed))
@@ -368,6 +373,7 @@ def _last_line(data: bytes | bytearray, end: int) -> str:
 def _process_block(
     data: bytes | bytearray,
     limit: int,
+    reach: int,
     eof: bool,
     line_at_start: int,
     log_file: LogFile,
@@ -375,8 +381,9 @@ def _process_block(
     result: FileScan,
     present: set[int],
 ) -> int:
-    """Handle the hits that start before ``limit`` (``data`` may hold more bytes after it, which are not looked
-    at).  ``present`` holds the triggers that occur before ``limit``.  Returns how many bytes were fully consumed."""
+    """Handle the hits that start before ``limit`` and end before ``reach`` (``data`` may hold more bytes after it,
+    which are not looked at; ``reach`` is past ``limit`` only where an enormous line is cut).  ``present`` holds the
+    triggers that occur before ``reach``.  Returns how many bytes were fully consumed."""
     triggers = matcher.triggers
     limits = {
         index: (MAX_TRACEBACKS_PER_FILE if trigger == TRACEBACK_TRIGGER else MAX_HITS_PER_TRIGGER_PER_FILE)
@@ -388,15 +395,17 @@ def _process_block(
     line_no = line_at_start
     traceback_until = -1  # a chained traceback's inner "Traceback (most recent ...)" belongs to the outer one
     pending: list[tuple[int, int, int, int, str]] = []
-    for index, offset in find_capped(matcher, data, limits, present, limit):
+    for index, offset in find_capped(matcher, data, limits, present, reach):
+        if offset >= limit:
+            continue  # in the kept end of a cut line: found again, from its start, in the next round
         if offset < traceback_until and triggers[index] == TRACEBACK_TRIGGER:
             continue
         line_no += data.count(b"\n", counted_upto, offset)
         counted_upto = offset
         line_start = data.rfind(b"\n", 0, offset) + 1
-        line_end = data.find(b"\n", offset, limit)
+        line_end = data.find(b"\n", offset, reach)
         if line_end < 0:
-            line_end = limit
+            line_end = reach
         trigger = triggers[index]
         if trigger == TRACEBACK_TRIGGER:
             block_end = _traceback_end(data, line_end, limit, eof)
@@ -412,15 +421,19 @@ def _process_block(
     for offset, line_start, line_end, line_no, trigger in pending:
         if offset < consumed:
             _record_hit(data, line_start, line_end, offset - line_start, line_no, trigger, log_file, result)
-    _count(data, consumed, matcher, present, result)
+    _count(data, consumed, reach, matcher, present, result)
     return consumed
 
 
-def _count(data: bytes | bytearray, consumed: int, matcher: Matcher, present: set[int], result: FileScan) -> None:
-    """Every occurrence is counted, at C speed, even beyond the ones kept as examples."""
+def _count(
+    data: bytes | bytearray, consumed: int, reach: int, matcher: Matcher, present: set[int], result: FileScan
+) -> None:
+    """Every occurrence that starts before ``consumed`` is counted, at C speed, even beyond the ones kept as
+    examples."""
     for index in present:
         trigger = matcher.triggers[index]
-        occurrences = data.count(matcher.needles[index], 0, consumed)
+        needle = matcher.needles[index]
+        occurrences = data.count(needle, 0, min(reach, consumed + len(needle) - 1))
         if trigger == TRACEBACK_TRIGGER:
             result.traceback_count += occurrences
         else:
